@@ -1,0 +1,1 @@
+//! Shared workloads for retrojit's benchmarks.

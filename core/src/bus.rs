@@ -1,0 +1,203 @@
+//! How a CPU sees the world: one bus access per cycle, and a page table
+//! that maps guest pages either to host RAM or to a machine's I/O handler.
+//!
+//! Buses are generic parameters of the interpreters, never trait objects, so
+//! a machine whose RAM path is a slice index compiles to exactly that.
+
+/// The 6502 side of a bus. Every call is one CPU cycle: the interpreter
+/// issues the exact sequence of reads and writes of the real chip, dummy
+/// accesses included, so a machine can tick its other chips per access.
+pub trait Bus6502 {
+    /// One read cycle.
+    fn read(&mut self, addr: u16) -> u8;
+    /// One write cycle.
+    fn write(&mut self, addr: u16, value: u8);
+    /// Level of the /IRQ line after the current cycle (true = asserted).
+    #[inline(always)]
+    fn irq_line(&self) -> bool {
+        false
+    }
+    /// Level of the /NMI line after the current cycle (true = asserted).
+    /// The CPU detects the edge itself.
+    #[inline(always)]
+    fn nmi_line(&self) -> bool {
+        false
+    }
+}
+
+/// Bits of a guest address below the page number.
+pub const PAGE_SHIFT: u32 = 8;
+/// Bytes per page.
+pub const PAGE_SIZE: usize = 1 << PAGE_SHIFT;
+/// Pages in a 16-bit address space.
+pub const PAGE_COUNT: usize = 1 << (16 - PAGE_SHIFT);
+
+/// One entry of a [`PageTable`], packed into a `u32` so generated code can
+/// test it with one load: the page-aligned offset of the page's bytes in the
+/// machine's backing store, plus flag bits in the low byte that send reads
+/// or writes to the machine's I/O handler instead.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[repr(transparent)]
+pub struct PageEntry(u32);
+
+impl PageEntry {
+    /// Reads of this page go to the I/O handler.
+    pub const READ_IO: u32 = 1 << 0;
+    /// Writes to this page go to the I/O handler (ROM, mapper registers, I/O).
+    pub const WRITE_IO: u32 = 1 << 1;
+    const FLAGS: u32 = (PAGE_SIZE as u32) - 1;
+
+    /// Plain RAM at `offset` in the backing store.
+    pub const fn ram(offset: u32) -> Self {
+        assert!(offset & Self::FLAGS == 0, "page offsets are page aligned");
+        Self(offset)
+    }
+
+    /// Readable memory at `offset` whose writes go to the I/O handler.
+    pub const fn rom(offset: u32) -> Self {
+        assert!(offset & Self::FLAGS == 0, "page offsets are page aligned");
+        Self(offset | Self::WRITE_IO)
+    }
+
+    /// A page handled entirely by the I/O handler.
+    pub const fn io() -> Self {
+        Self(Self::READ_IO | Self::WRITE_IO)
+    }
+
+    /// The raw word, as generated code sees it.
+    pub const fn bits(self) -> u32 {
+        self.0
+    }
+
+    /// Offset of the page in the backing store when reads come from memory.
+    #[inline(always)]
+    pub const fn read_offset(self) -> Option<usize> {
+        if self.0 & Self::READ_IO == 0 {
+            Some((self.0 & !Self::FLAGS) as usize)
+        } else {
+            None
+        }
+    }
+
+    /// Offset of the page in the backing store when writes go to memory.
+    #[inline(always)]
+    pub const fn write_offset(self) -> Option<usize> {
+        if self.0 & Self::WRITE_IO == 0 {
+            Some((self.0 & !Self::FLAGS) as usize)
+        } else {
+            None
+        }
+    }
+}
+
+/// A guest address space: backing store plus a page table into it.
+#[derive(Clone, Debug)]
+pub struct MappedMemory {
+    data: Vec<u8>,
+    pages: [PageEntry; PAGE_COUNT],
+}
+
+impl MappedMemory {
+    /// `size` bytes of backing store (rounded up to whole pages), every page
+    /// routed to I/O until mapped.
+    pub fn new(size: usize) -> Self {
+        Self {
+            data: vec![0; size.div_ceil(PAGE_SIZE) * PAGE_SIZE],
+            pages: [PageEntry::io(); PAGE_COUNT],
+        }
+    }
+
+    /// A flat 64 KiB of RAM, every page mapped to itself.
+    pub fn flat_ram() -> Self {
+        let mut mem = Self::new(1 << 16);
+        for page in 0..PAGE_COUNT {
+            mem.pages[page] = PageEntry::ram((page * PAGE_SIZE) as u32);
+        }
+        mem
+    }
+
+    /// Routes guest page `page` to `entry`.
+    ///
+    /// # Panics
+    /// If the entry points past the backing store: a machine bug, not input.
+    pub fn map(&mut self, page: u8, entry: PageEntry) {
+        let offset = entry.bits() & !PageEntry::FLAGS;
+        assert!(
+            offset as usize + PAGE_SIZE <= self.data.len(),
+            "page {page:#04x} mapped past the backing store"
+        );
+        self.pages[page as usize] = entry;
+    }
+
+    /// The page table, for generated code and debuggers.
+    pub fn pages(&self) -> &[PageEntry; PAGE_COUNT] {
+        &self.pages
+    }
+
+    /// The backing store.
+    pub fn data(&self) -> &[u8] {
+        &self.data
+    }
+
+    /// The backing store, writable (loaders, the JIT's store path).
+    pub fn data_mut(&mut self) -> &mut [u8] {
+        &mut self.data
+    }
+
+    /// Reads `addr` if its page is memory-backed.
+    #[inline(always)]
+    pub fn read(&self, addr: u16) -> Option<u8> {
+        let entry = self.pages[(addr >> PAGE_SHIFT) as usize];
+        entry
+            .read_offset()
+            .map(|base| self.data[base | (addr as usize & (PAGE_SIZE - 1))])
+    }
+
+    /// Writes `addr` if its page is memory-backed; returns whether it did.
+    #[inline(always)]
+    pub fn write(&mut self, addr: u16, value: u8) -> bool {
+        let entry = self.pages[(addr >> PAGE_SHIFT) as usize];
+        match entry.write_offset() {
+            Some(base) => {
+                self.data[base | (addr as usize & (PAGE_SIZE - 1))] = value;
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flat_ram_reads_back_writes() {
+        let mut mem = MappedMemory::flat_ram();
+        assert!(mem.write(0x1234, 0x56));
+        assert_eq!(mem.read(0x1234), Some(0x56));
+        assert_eq!(mem.data()[0x1234], 0x56);
+    }
+
+    #[test]
+    fn rom_pages_read_but_refuse_writes() {
+        let mut mem = MappedMemory::new(0x200);
+        mem.data_mut()[0x105] = 0xAA;
+        mem.map(0x80, PageEntry::rom(0x100));
+        assert_eq!(mem.read(0x8005), Some(0xAA));
+        assert!(!mem.write(0x8005, 1));
+        assert_eq!(mem.read(0x8005), Some(0xAA));
+        assert_eq!(mem.read(0x4000), None, "unmapped pages are I/O");
+    }
+
+    #[test]
+    fn mirrored_pages_share_bytes() {
+        let mut mem = MappedMemory::new(0x800);
+        for page in 0..0x20u8 {
+            mem.map(page, PageEntry::ram(u32::from(page % 8) * 0x100));
+        }
+        assert!(mem.write(0x0001, 7));
+        assert_eq!(mem.read(0x0801), Some(7));
+        assert_eq!(mem.read(0x1801), Some(7));
+    }
+}

@@ -1,0 +1,8 @@
+//! Guest side of retrojit: cycle-exact CPUs, their buses and the machines
+//! built from them. Safe Rust only; it knows nothing about the JIT, which
+//! reads the `#[repr(C)]` register files and page tables defined here.
+#![forbid(unsafe_code)]
+
+pub mod bus;
+pub mod cpu;
+pub mod machine;

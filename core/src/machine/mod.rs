@@ -1,0 +1,1 @@
+//! Machines: a CPU, its bus and its devices, driven by frontends and runners.

@@ -1,0 +1,1 @@
+//! retrojit's dynamic binary translator.
