@@ -1,1 +1,3 @@
 //! Machines: a CPU, its bus and its devices, driven by frontends and runners.
+
+pub mod nes;

@@ -1,0 +1,3 @@
+//! The Nintendo Entertainment System.
+
+pub mod ines;
