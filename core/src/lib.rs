@@ -6,3 +6,4 @@
 pub mod bus;
 pub mod cpu;
 pub mod machine;
+pub mod number;
