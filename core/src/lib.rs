@@ -7,3 +7,4 @@ pub mod bus;
 pub mod cpu;
 pub mod machine;
 pub mod number;
+pub mod programs;
