@@ -1,0 +1,433 @@
+//! The translator's intermediate representation of one guest block.
+//!
+//! A block is a straight-line list of [`Op`]s followed by one [`Exit`]. Ops
+//! read and write *locations*: guest registers (kept in host registers by
+//! the backend for the whole block and across linked blocks), a handful of
+//! temporaries, and immediates. Flags are separate locations so the
+//! dead-flag pass can delete a flag computation that a later instruction
+//! overwrites before anything reads it.
+//!
+//! Value conventions: every location holds a `u32`; 8-bit guest values are
+//! kept zero-extended. `N` holds a byte whose bit 7 is the N flag, `Z` a
+//! byte that is zero exactly when the Z flag is set (so loads set both by
+//! copying the loaded value), and `C`, `V`, `I`, `D` hold 0 or 1.
+
+use std::fmt;
+
+/// Guest state the IR names directly.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum Reg {
+    /// Accumulator.
+    A,
+    /// Index X.
+    X,
+    /// Index Y.
+    Y,
+    /// Stack pointer.
+    S,
+    /// Negative: bit 7 of the value.
+    N,
+    /// Zero: set when the value's low byte is zero.
+    Z,
+    /// Carry (0/1).
+    C,
+    /// Overflow (0/1).
+    V,
+    /// IRQ disable (0/1).
+    I,
+    /// Decimal mode (0/1).
+    D,
+}
+
+impl Reg {
+    /// Every guest location, in a fixed order.
+    pub const ALL: [Reg; 10] = [
+        Reg::A,
+        Reg::X,
+        Reg::Y,
+        Reg::S,
+        Reg::N,
+        Reg::Z,
+        Reg::C,
+        Reg::V,
+        Reg::I,
+        Reg::D,
+    ];
+
+    /// The status flags among them.
+    pub const FLAGS: [Reg; 6] = [Reg::N, Reg::Z, Reg::C, Reg::V, Reg::I, Reg::D];
+
+    /// Dense index, for liveness sets.
+    pub const fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// A temporary, local to one guest instruction (the exit's operands belong
+/// to the last instruction). Each is written once; the backend gives it a
+/// scratch host register from its definition to its last use.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub struct Tmp(pub u8);
+
+/// Most temporaries one guest instruction may define.
+pub const MAX_TMPS: u8 = 32;
+
+/// Where an op reads a value from.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum Operand {
+    /// A guest register.
+    Reg(Reg),
+    /// A temporary.
+    Tmp(Tmp),
+    /// A constant.
+    Imm(u32),
+}
+
+/// Where an op writes its result.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum Dst {
+    /// A guest register.
+    Reg(Reg),
+    /// A temporary.
+    Tmp(Tmp),
+}
+
+impl From<Dst> for Operand {
+    fn from(dst: Dst) -> Self {
+        match dst {
+            Dst::Reg(r) => Operand::Reg(r),
+            Dst::Tmp(t) => Operand::Tmp(t),
+        }
+    }
+}
+
+/// Two-operand arithmetic on `u32` values (no implicit masking).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum BinOp {
+    /// `a + b`
+    Add,
+    /// `a - b` (wrapping)
+    Sub,
+    /// `a & b`
+    And,
+    /// `a | b`
+    Or,
+    /// `a ^ b`
+    Xor,
+    /// `a << b` (b < 32)
+    Shl,
+    /// `a >> b` (b < 32)
+    Shr,
+}
+
+impl BinOp {
+    /// Evaluates the operation.
+    pub const fn apply(self, a: u32, b: u32) -> u32 {
+        match self {
+            BinOp::Add => a.wrapping_add(b),
+            BinOp::Sub => a.wrapping_sub(b),
+            BinOp::And => a & b,
+            BinOp::Or => a | b,
+            BinOp::Xor => a ^ b,
+            BinOp::Shl => a << (b & 31),
+            BinOp::Shr => a >> (b & 31),
+        }
+    }
+}
+
+/// A guest memory address.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum Addr {
+    /// A byte of a page known at translation time (zero page, stack, an
+    /// absolute operand): the lifter has checked that page is plain memory
+    /// for this access.
+    Page {
+        /// The page.
+        page: u8,
+        /// Offset in the page (0..=255).
+        offset: Operand,
+    },
+    /// A 16-bit address computed at run time; the page is looked up when the
+    /// code runs and an I/O page leaves the block (see [`Op::Load`]).
+    Dynamic(Operand),
+}
+
+/// Pure functions generated code calls instead of inlining them.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum Helper {
+    /// NMOS decimal ADC: `(a, m, p) -> result | p' << 8`.
+    AdcDecimal,
+    /// NMOS decimal SBC: `(a, m, p) -> result | p' << 8`.
+    SbcDecimal,
+    /// NMOS decimal ARR: `(a, imm, p) -> result | p' << 8`.
+    ArrDecimal,
+}
+
+/// One operation.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Op {
+    /// Guest instruction `index` of the block starts here, at `pc`, after
+    /// `cycles` static cycles of the block. Side exits resume at this
+    /// instruction with this state.
+    Insn {
+        /// Guest address of the instruction.
+        pc: u16,
+        /// Position in the block.
+        index: u16,
+        /// Static cycles of the earlier instructions.
+        cycles: u16,
+    },
+    /// `dst = src`
+    Mov {
+        /// Destination.
+        dst: Dst,
+        /// Source.
+        src: Operand,
+    },
+    /// `dst = a op b`
+    Bin {
+        /// Operation.
+        op: BinOp,
+        /// Destination.
+        dst: Dst,
+        /// Left operand.
+        a: Operand,
+        /// Right operand.
+        b: Operand,
+    },
+    /// `dst = (src >> bit) & 1`
+    Bit {
+        /// Destination.
+        dst: Dst,
+        /// Source.
+        src: Operand,
+        /// Bit number.
+        bit: u8,
+    },
+    /// `dst = 1` if the 8-bit addition `a + b = r` overflowed (signed), else 0.
+    Overflow {
+        /// Destination.
+        dst: Dst,
+        /// First addend.
+        a: Operand,
+        /// Second addend.
+        b: Operand,
+        /// 8-bit result.
+        r: Operand,
+    },
+    /// `dst = P` as PHP pushes it (B and bit 5 set) from the flag locations.
+    PackP {
+        /// Destination.
+        dst: Dst,
+    },
+    /// Sets N, Z, C, V, I and D from a status byte.
+    UnpackP {
+        /// The status byte.
+        src: Operand,
+    },
+    /// `dst = memory[addr]`. A dynamic address on an I/O page leaves the
+    /// block before the current instruction, for the interpreter to run it.
+    Load {
+        /// Destination.
+        dst: Dst,
+        /// Address.
+        addr: Addr,
+    },
+    /// Checks that a dummy read of the chip (page-crossing fix-up) would hit
+    /// memory, not I/O; leaves like [`Op::Load`] otherwise. Reads nothing.
+    ProbeRead {
+        /// The dummy read's address.
+        addr: Operand,
+    },
+    /// Checks that a write to the dynamic address `addr` would hit memory;
+    /// leaves like [`Op::Load`] otherwise. Emitted before an instruction
+    /// changes any state, so its [`Op::Store`] cannot fail halfway.
+    ProbeWrite {
+        /// The address to be written.
+        addr: Operand,
+    },
+    /// `memory[addr] = src`. A dynamic address must have been probed by
+    /// [`Op::ProbeWrite`] earlier in the instruction.
+    Store {
+        /// Address.
+        addr: Addr,
+        /// Value.
+        src: Operand,
+    },
+    /// If guest code was translated from `addr`, leave the block after the
+    /// current instruction (which is complete), resuming at `resume`.
+    /// Emitted at the end of every instruction that stores, after its
+    /// [`Op::Penalty`].
+    CodeCheck {
+        /// A stored-to address (16 bits).
+        addr: Operand,
+        /// Where the guest continues.
+        resume: u16,
+    },
+    /// Adds 0 or 1 cycles known only at run time (page crossing).
+    Penalty {
+        /// The extra cycles.
+        src: Operand,
+    },
+    /// `dst = helper(args)`.
+    Helper {
+        /// The function.
+        helper: Helper,
+        /// Destination.
+        dst: Dst,
+        /// Arguments.
+        args: [Operand; 3],
+    },
+}
+
+/// A flag condition for branches.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub struct Cond {
+    /// N, Z, C or V.
+    pub flag: Reg,
+    /// Branch when the flag is set (else when clear).
+    pub set: bool,
+}
+
+/// How a block ends.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Exit {
+    /// Continue at a known address.
+    Jump {
+        /// Target.
+        target: u16,
+        /// The instruction that jumps (for trap detection).
+        from: u16,
+    },
+    /// Continue at a known address, but D is only known at run time (after
+    /// PLP), so the target cannot be linked by key.
+    Dispatch {
+        /// Target.
+        target: u16,
+    },
+    /// Conditional branch.
+    Branch {
+        /// Condition for `taken`.
+        cond: Cond,
+        /// Target when taken.
+        taken: u16,
+        /// Target when not taken (the next instruction).
+        not_taken: u16,
+        /// Extra cycles when taken (1, or 2 across a page).
+        taken_cycles: u8,
+        /// The branch instruction (for trap detection).
+        from: u16,
+    },
+    /// Continue at an address computed at run time (RTS, RTI, JMP indirect).
+    Indirect {
+        /// 16-bit target.
+        target: Operand,
+        /// The instruction that jumps (for trap detection).
+        from: u16,
+    },
+    /// Stop before the instruction at `pc`: the interpreter runs it.
+    Interpret {
+        /// Where the interpreter takes over.
+        pc: u16,
+    },
+}
+
+/// A translated guest block, before code generation.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Block {
+    /// Guest address of the first instruction.
+    pub start: u16,
+    /// Guest bytes translated, from `start` (wrapping at $FFFF).
+    pub len: u16,
+    /// D at entry (part of the block's identity on NMOS parts).
+    pub decimal: bool,
+    /// D at the exit when known at translation time (NMOS; for linking).
+    pub exit_decimal: Option<bool>,
+    /// The body.
+    pub ops: Vec<Op>,
+    /// The end.
+    pub exit: Exit,
+    /// Guest instructions in the block (excluding one left to the interpreter).
+    pub instructions: u16,
+    /// Static cycles of all instructions, before the exit's branch penalty.
+    pub cycles: u16,
+    /// Most cycles the block can take (the budget it needs at entry).
+    pub worst_cycles: u16,
+}
+
+impl fmt::Display for Operand {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Operand::Reg(r) => write!(f, "{r:?}"),
+            Operand::Tmp(t) => write!(f, "t{}", t.0),
+            Operand::Imm(v) => write!(f, "#{v:#x}"),
+        }
+    }
+}
+
+impl fmt::Display for Dst {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        Operand::from(*self).fmt(f)
+    }
+}
+
+impl fmt::Display for Addr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Addr::Page { page, offset } => write!(f, "[page {page:#04x} + {offset}]"),
+            Addr::Dynamic(a) => write!(f, "[{a}]"),
+        }
+    }
+}
+
+impl fmt::Display for Op {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Op::Insn { pc, index, cycles } => {
+                write!(f, "-- insn {index} at ${pc:04X} (+{cycles} cycles)")
+            }
+            Op::Mov { dst, src } => write!(f, "  {dst} = {src}"),
+            Op::Bin { op, dst, a, b } => write!(f, "  {dst} = {op:?} {a}, {b}"),
+            Op::Bit { dst, src, bit } => write!(f, "  {dst} = bit {bit} of {src}"),
+            Op::Overflow { dst, a, b, r } => write!(f, "  {dst} = overflow {a} + {b} = {r}"),
+            Op::PackP { dst } => write!(f, "  {dst} = pack P"),
+            Op::UnpackP { src } => write!(f, "  unpack P from {src}"),
+            Op::Load { dst, addr } => write!(f, "  {dst} = load {addr}"),
+            Op::ProbeRead { addr } => write!(f, "  probe read [{addr}]"),
+            Op::ProbeWrite { addr } => write!(f, "  probe write [{addr}]"),
+            Op::Store { addr, src } => write!(f, "  store {addr} = {src}"),
+            Op::CodeCheck { addr, resume } => {
+                write!(f, "  code check [{addr}], resume ${resume:04X}")
+            }
+            Op::Penalty { src } => write!(f, "  cycles += {src}"),
+            Op::Helper { helper, dst, args } => {
+                write!(
+                    f,
+                    "  {dst} = {helper:?}({}, {}, {})",
+                    args[0], args[1], args[2]
+                )
+            }
+        }
+    }
+}
+
+impl fmt::Display for Block {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "block ${:04X} len {} D={} insns {} cycles {} worst {}",
+            self.start,
+            self.len,
+            u8::from(self.decimal),
+            self.instructions,
+            self.cycles,
+            self.worst_cycles
+        )?;
+        for op in &self.ops {
+            writeln!(f, "{op}")?;
+        }
+        writeln!(f, "exit {:?}", self.exit)
+    }
+}
+
+pub mod eval;

@@ -1,0 +1,3 @@
+//! Lifters: guest code to the IR, one module per guest CPU.
+
+pub mod mos6502;
