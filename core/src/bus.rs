@@ -201,3 +201,78 @@ mod tests {
         assert_eq!(mem.read(0x1801), Some(7));
     }
 }
+
+/// The kind of Z80 machine cycle a [`BusZ80::wait_states`] call is about.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Z80Cycle {
+    /// Opcode fetch (M1): 4 T-states, the address is PC.
+    OpcodeFetch,
+    /// Memory read: 3 T-states.
+    MemRead,
+    /// Memory write: 3 T-states.
+    MemWrite,
+    /// Port read: 4 T-states (one automatic wait state included).
+    PortIn,
+    /// Port write: 4 T-states.
+    PortOut,
+    /// Interrupt acknowledge: an M1 cycle with two automatic wait states.
+    InterruptAck,
+    /// One T-state of an internal operation, with the address the CPU leaves
+    /// on the bus (the ZX Spectrum's ULA contends these too).
+    Internal,
+}
+
+/// The Z80 side of a bus, at machine-cycle level.
+///
+/// The CPU keeps the T-state counter. Before each machine cycle (and before
+/// each internal T-state) it asks [`wait_states`](Self::wait_states) how long
+/// the bus holds it (memory contention, /WAIT), then performs the access,
+/// passing the T-state at which the cycle starts after those waits, then
+/// advances the clock by the cycle's length. A plain RAM bus keeps the
+/// default `wait_states` and ignores `now`: everything but the memory access
+/// compiles away.
+pub trait BusZ80 {
+    /// Opcode fetch: read `addr` as an M1 cycle. `refresh` is the I*256+R
+    /// address the CPU drives during the cycle's refresh half.
+    fn fetch_opcode(&mut self, addr: u16, refresh: u16, now: u64) -> u8;
+    /// Memory read cycle.
+    fn read(&mut self, addr: u16, now: u64) -> u8;
+    /// Memory write cycle.
+    fn write(&mut self, addr: u16, value: u8, now: u64);
+    /// Port read cycle (IN): the full 16-bit port address.
+    #[inline(always)]
+    fn port_in(&mut self, port: u16, now: u64) -> u8 {
+        let _ = (port, now);
+        0xFF
+    }
+    /// Port write cycle (OUT).
+    #[inline(always)]
+    fn port_out(&mut self, port: u16, value: u8, now: u64) {
+        let _ = (port, value, now);
+    }
+    /// Extra T-states the bus inserts before the cycle `kind` that would
+    /// start at `now` with `addr` on the address bus.
+    #[inline(always)]
+    fn wait_states(&mut self, kind: Z80Cycle, addr: u16, now: u64) -> u32 {
+        let _ = (kind, addr, now);
+        0
+    }
+    /// Level of the /INT line (true = asserted), sampled before each instruction.
+    #[inline(always)]
+    fn int_line(&self) -> bool {
+        false
+    }
+    /// Level of the /NMI line; the CPU detects the falling edge itself.
+    #[inline(always)]
+    fn nmi_line(&self) -> bool {
+        false
+    }
+    /// The byte a device puts on the data bus when the CPU acknowledges a
+    /// maskable interrupt: the opcode executed in IM 0, the vector's low byte
+    /// in IM 2. An idle bus reads $FF (RST 38h).
+    #[inline(always)]
+    fn int_ack(&mut self, now: u64) -> u8 {
+        let _ = now;
+        0xFF
+    }
+}

@@ -1,1 +1,3 @@
 //! Conformance runner library.
+
+pub mod z80suites;

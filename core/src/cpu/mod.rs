@@ -3,3 +3,4 @@
 //! tables, single source of truth), `execute` (the interpreter), `disasm`.
 
 pub mod mos6502;
+pub mod z80;

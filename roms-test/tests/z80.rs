@@ -1,0 +1,144 @@
+//! Z80 conformance: FUSE, SingleStepTests and the CP/M exercisers.
+//! Missing ROMs skip (fail with RETROJIT_REQUIRE_ROMS=1). ZEXDOC and ZEXALL
+//! take tens of billions of T-states: run them with
+//! `cargo test --release -p roms-test --test z80 -- --ignored`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use roms_test::z80suites::{cpm, fuse, sst};
+
+/// `path` under the ROM folder (`$RETROJIT_ROMS`, else `../shared/roms` next
+/// to the workspace); `None` with a skip message when it is missing, unless
+/// `RETROJIT_REQUIRE_ROMS=1`.
+fn require_or_skip(test: &str, path: &str) -> Option<PathBuf> {
+    let roms = match std::env::var_os("RETROJIT_ROMS") {
+        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
+        _ => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/roms"),
+    };
+    let full = roms.join(path);
+    if full.exists() {
+        return Some(full);
+    }
+    let required = std::env::var("RETROJIT_REQUIRE_ROMS").is_ok_and(|v| v == "1");
+    assert!(
+        !required,
+        "{test}: {} is missing and RETROJIT_REQUIRE_ROMS=1",
+        full.display()
+    );
+    eprintln!("{test}: skipped, {} not found", full.display());
+    None
+}
+
+#[test]
+fn fuse_all_cases() {
+    let Some(dir) = require_or_skip("fuse_all_cases", "z80/fuse-tests") else {
+        return;
+    };
+    let report = fuse::run(&dir.join("tests.in"), &dir.join("tests.expected")).unwrap();
+    let shown: Vec<String> = report
+        .failures
+        .iter()
+        .take(20)
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(
+        report.passed,
+        report.cases,
+        "FUSE failures:\n{}",
+        shown.join("\n")
+    );
+    assert_eq!(report.cases, 1356);
+}
+
+#[test]
+fn singlestep_all_files() {
+    let Some(dir) = require_or_skip("singlestep_all_files", "singlestep/z80/v1") else {
+        return;
+    };
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().ends_with(".json.gz"))
+        .collect();
+    files.sort();
+    assert_eq!(files.len(), 1604);
+    let mut per_group: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+    let mut failures = Vec::new();
+    for path in &files {
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let report = sst::run_file(path).unwrap();
+        let entry = per_group.entry(sst::group_of(&name)).or_default();
+        entry.0 += report.passed;
+        entry.1 += report.cases;
+        failures.extend(
+            report
+                .failures
+                .iter()
+                .take(2)
+                .map(|f| format!("{name}: {f}")),
+        );
+    }
+    for (group, (passed, cases)) in &per_group {
+        eprintln!("sst z80 {group}: {passed}/{cases}");
+    }
+    assert!(
+        failures.is_empty(),
+        "{} failing files, first:\n{}",
+        failures.len() / 2,
+        failures[..failures.len().min(40)].join("\n")
+    );
+}
+
+fn cpm_suite(test: &str, file: &str) {
+    let Some(path) = require_or_skip(test, &format!("z80/cpm/{file}")) else {
+        return;
+    };
+    let rule = cpm::PassRule::for_file(&path).unwrap();
+    let run = cpm::run_program(&path, &mut std::io::stderr()).unwrap();
+    eprintln!(
+        "\n{file}: {} instructions, {} T-states, {:.1} s, {:.0} MIPS",
+        run.stats.instructions,
+        run.stats.tstates,
+        run.elapsed.as_secs_f64(),
+        run.mips()
+    );
+    if let Err(why) = rule.check(&run.output) {
+        panic!("{file}: {why}");
+    }
+}
+
+#[test]
+fn prelim_passes() {
+    cpm_suite("prelim_passes", "prelim.com");
+}
+
+#[test]
+#[ignore = "about 6 billion instructions: run in release"]
+fn zexdoc_passes() {
+    cpm_suite("zexdoc_passes", "zexdoc.com");
+}
+
+#[test]
+#[ignore = "about 6 billion instructions: run in release"]
+fn zexall_passes() {
+    cpm_suite("zexall_passes", "zexall.com");
+}
+
+#[test]
+fn cpm_rejects_bad_programs() {
+    let dir = std::env::temp_dir().join(format!("retrojit-cpm-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let empty = dir.join("empty.com");
+    std::fs::write(&empty, []).unwrap();
+    let err = cpm::run_program(&empty, &mut Vec::new()).unwrap_err();
+    assert!(
+        err.to_string().ends_with("empty.com: empty .COM file"),
+        "{err}"
+    );
+    let big = dir.join("big.com");
+    std::fs::write(&big, vec![0u8; 0x10000]).unwrap();
+    let err = cpm::run_program(&big, &mut Vec::new()).unwrap_err();
+    assert!(err.to_string().contains("larger than the TPA"), "{err}");
+    std::fs::remove_dir_all(Path::new(&dir)).unwrap();
+}
