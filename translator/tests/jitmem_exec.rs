@@ -98,9 +98,10 @@ fn exit_slots_link_unlink_and_relink() {
 /// Runs `f` in a forked child and returns the signal that killed it, or
 /// `None` if it exited normally. Forking (rather than re-executing the
 /// test binary) needs no binfmt_misc registration under qemu-user.
-fn signal_in_child(f: extern "C" fn() -> u32) -> Option<i32> {
+fn signal_in_child(f: impl FnOnce()) -> Option<i32> {
     // SAFETY: the child only calls async-signal-safe functions (setrlimit,
-    // _exit) and the JIT code, which touches no locks or allocator.
+    // _exit) and `f`, which runs JIT code or a single store: no locks, no
+    // allocation.
     unsafe {
         let pid = libc::fork();
         assert!(pid >= 0, "fork failed");
@@ -120,10 +121,15 @@ fn signal_in_child(f: extern "C" fn() -> u32) -> Option<i32> {
     }
 }
 
-fn function(arena: &Arena, offset: u32) -> extern "C" fn() -> u32 {
-    // SAFETY: only called in a forked child, where trapping is the point;
-    // the address is inside the arena's committed code.
-    unsafe { std::mem::transmute::<*const u8, extern "C" fn() -> u32>(arena.code_ptr(offset)) }
+/// The code at `offset` as a closure, to be run in a forked child.
+fn function(arena: &Arena, offset: u32) -> impl FnOnce() {
+    // SAFETY: only run in a forked child, where trapping is the point; the
+    // address is inside the arena's allocated code.
+    let f =
+        unsafe { std::mem::transmute::<*const u8, extern "C" fn() -> u32>(arena.code_ptr(offset)) };
+    move || {
+        f();
+    }
 }
 
 #[test]
@@ -169,6 +175,18 @@ fn poisoned_code_traps_in_a_child_process() {
         matches!(signal, Some(libc::SIGILL | libc::SIGTRAP)),
         "{signal:?}"
     );
+}
+
+#[test]
+fn the_executable_view_cannot_be_written() {
+    let mut arena = Arena::new(4096).unwrap();
+    let f = block(&mut arena, &[mov_w0(1), RET]);
+    let code = arena.code_ptr(f).cast_mut();
+    // SAFETY: a deliberate store to the read+execute view, in a child that
+    // is expected to die from it.
+    let store = move || unsafe { code.write_volatile(0) };
+    assert_eq!(signal_in_child(store), Some(libc::SIGSEGV));
+    assert_eq!(call(&arena, f), 1);
 }
 
 #[test]

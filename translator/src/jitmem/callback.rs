@@ -53,3 +53,49 @@ pub(crate) extern "C" fn write_callback(ctx: *mut c_void) -> c_int {
 #[used]
 #[unsafe(link_section = "__DATA_CONST,__pth_jit_func")]
 static JIT_WRITE_ALLOWLIST: [libc::pthread_jit_write_callback_t; 2] = [Some(write_callback), None];
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::jitmem::validate::decode_status;
+
+    fn reason(code: c_int) -> Reject {
+        decode_status(code).unwrap().0
+    }
+
+    /// The real entry point, called the way an attacker would: directly,
+    /// outside `Arena::commit`.
+    #[test]
+    fn direct_calls_are_refused() {
+        if Isa::HOST.is_none() {
+            let code = write_callback(std::ptr::null_mut());
+            assert_eq!(reason(code), Reject::UnsupportedIsa);
+            return;
+        }
+        let mut arena = crate::jitmem::Arena::new(4096).unwrap();
+        let at = arena.alloc(4, 4).unwrap();
+        let mut journal = arena.journal();
+        journal.push(crate::jitmem::Entry::Patch32 {
+            at,
+            word: Isa::Aarch64.nop_word(),
+        });
+        let before = arena.code(at..at + 4).to_vec();
+        let raw = journal.raw();
+        // A well-formed journal for a live arena, but no thread is committing
+        // to it, so the callback does not write.
+        let code = write_callback((&raw as *const _ as *mut c_void).cast());
+        assert_eq!(reason(code), Reject::NotWriter);
+        assert_eq!(arena.code(at..at + 4), before);
+        assert_eq!(
+            reason(write_callback(std::ptr::null_mut())),
+            Reject::BadContext
+        );
+        // Through the front door the same journal is fine.
+        arena.commit(&journal).unwrap();
+        assert_eq!(
+            arena.code(at..at + 4),
+            Isa::Aarch64.nop_word().to_le_bytes()
+        );
+    }
+}
