@@ -287,8 +287,11 @@ pub enum Class {
 /// Everything the emulator knows about one opcode byte.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub struct Opcode {
+    /// The operation.
     pub mnemonic: Mnemonic,
+    /// How it finds its operand.
     pub mode: Mode,
+    /// Its bus pattern.
     pub access: Access,
     /// Bus cycles without penalties (for JAM: the cycles of one halted step).
     pub cycles: u8,
@@ -296,6 +299,7 @@ pub struct Opcode {
     /// the index carries into the high byte. For branches: one more cycle
     /// when taken and another when the target is in a different page.
     pub page_penalty: bool,
+    /// Documented, undocumented, or unstable.
     pub class: Class,
 }
 

@@ -79,8 +79,9 @@ pub struct Cpu {
 }
 
 impl Cpu {
-    /// A CPU in its power-on register state; call [`Cpu::reset`] to load PC
-    /// from the reset vector, or set `regs` directly.
+    /// A CPU whose registers are as the power-on reset leaves them (S=$FD,
+    /// I set) except PC, which is 0: set it, or call [`Cpu::reset`] to run
+    /// the reset sequence (S -= 3 again) and load PC from $FFFC.
     pub fn new(variant: Variant) -> Self {
         Self {
             regs: Registers::default(),
@@ -105,8 +106,8 @@ impl Cpu {
         self.jammed
     }
 
-    /// Moves execution to `pc` (loaders, debuggers); this also releases a
-    /// jammed CPU, as nothing short of reset would on the real chip.
+    /// Moves execution to `pc`. This is an outside intervention (loaders,
+    /// debuggers), so it also clears the jammed state.
     pub fn set_pc(&mut self, pc: u16) {
         self.regs.pc = pc;
         self.jammed = None;

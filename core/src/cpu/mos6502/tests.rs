@@ -85,7 +85,10 @@ fn cpu_at_start(variant: Variant, p: u8) -> Cpu {
 fn cycles_of(cpu: &mut Cpu, bus: &mut TestBus) -> u64 {
     let before = bus.cycle;
     cpu.step(bus);
-    assert_eq!(cpu.regs.cycles, bus.cycle, "cycle counter equals bus accesses");
+    assert_eq!(
+        cpu.regs.cycles, bus.cycle,
+        "cycle counter equals bus accesses"
+    );
     bus.cycle - before
 }
 
@@ -101,7 +104,8 @@ fn every_opcode_takes_the_cycles_of_its_table_entry() {
                     let mut cpu = cpu_at_start(Variant::Nmos, p & !FLAG_I);
                     let cycles = cycles_of(&mut cpu, &mut bus);
                     let taken = cpu.regs.pc != START + 2;
-                    let expected = u64::from(op.cycles) + u64::from(taken) + u64::from(taken && crosses);
+                    let expected =
+                        u64::from(op.cycles) + u64::from(taken) + u64::from(taken && crosses);
                     assert_eq!(cycles, expected, "opcode {code:02X} taken={taken}");
                 }
             }
@@ -117,7 +121,11 @@ fn every_opcode_takes_the_cycles_of_its_table_entry() {
             cpu.regs.y = index;
             let crosses = index != 0 && op.mode.is_page_indexed();
             let expected = u64::from(op.cycles) + u64::from(op.page_penalty && crosses);
-            assert_eq!(cycles_of(&mut cpu, &mut bus), expected, "opcode {code:02X} index={index:02X}");
+            assert_eq!(
+                cycles_of(&mut cpu, &mut bus),
+                expected,
+                "opcode {code:02X} index={index:02X}"
+            );
         }
     }
 }
@@ -164,7 +172,10 @@ fn reset_takes_seven_cycles_and_loads_the_vector() {
     cpu.regs.p = FLAG_U;
     cpu.reset(&mut bus);
     assert_eq!(bus.cycle, 7);
-    assert!(bus.log.iter().all(|&(dir, _, _)| dir == Dir::R), "reset writes nothing");
+    assert!(
+        bus.log.iter().all(|&(dir, _, _)| dir == Dir::R),
+        "reset writes nothing"
+    );
     assert_eq!(cpu.regs.pc, 0x1234);
     assert_eq!(cpu.regs.s, 0xFD);
     assert_eq!(cpu.regs.p & FLAG_I, FLAG_I);
@@ -203,7 +214,11 @@ fn decimal_adc_sets_nmos_flags() {
 
 /// Steps until the CPU has taken an interrupt or run `limit` steps;
 /// returns the kind and how many instructions ran before it.
-fn step_until_interrupt(cpu: &mut Cpu, bus: &mut TestBus, limit: usize) -> Option<(Interrupt, usize)> {
+fn step_until_interrupt(
+    cpu: &mut Cpu,
+    bus: &mut TestBus,
+    limit: usize,
+) -> Option<(Interrupt, usize)> {
     for instructions in 0..limit {
         if let Step::Interrupt(kind) = cpu.step(bus) {
             return Some((kind, instructions));
@@ -218,10 +233,17 @@ fn irq_waits_one_instruction_after_cli() {
     let mut bus = TestBus::with_program(&[0x58, 0xEA, 0xEA]);
     bus.irq = 0..u64::MAX;
     let mut cpu = cpu_at_start(Variant::Nmos, FLAG_I);
-    assert_eq!(step_until_interrupt(&mut cpu, &mut bus, 5), Some((Interrupt::Irq, 2)));
+    assert_eq!(
+        step_until_interrupt(&mut cpu, &mut bus, 5),
+        Some((Interrupt::Irq, 2))
+    );
     assert_eq!(cpu.regs.pc, IRQ_HANDLER);
     let pushed_p = bus.stack(cpu.regs.s, 1);
-    assert_eq!(pushed_p & (FLAG_B | FLAG_U | FLAG_I), FLAG_U, "IRQ pushes B clear");
+    assert_eq!(
+        pushed_p & (FLAG_B | FLAG_U | FLAG_I),
+        FLAG_U,
+        "IRQ pushes B clear"
+    );
     let pushed_pc = u16::from_le_bytes([bus.stack(cpu.regs.s, 2), bus.stack(cpu.regs.s, 3)]);
     assert_eq!(pushed_pc, START + 2, "CLI and one NOP ran");
     assert_eq!(cpu.regs.p & FLAG_I, FLAG_I);
@@ -252,7 +274,10 @@ fn plp_delays_the_irq_and_rti_does_not() {
     bus.ram[0x01FE] = FLAG_U;
     bus.irq = 0..u64::MAX;
     let mut cpu = cpu_at_start(Variant::Nmos, FLAG_I);
-    assert_eq!(step_until_interrupt(&mut cpu, &mut bus, 4), Some((Interrupt::Irq, 2)));
+    assert_eq!(
+        step_until_interrupt(&mut cpu, &mut bus, 4),
+        Some((Interrupt::Irq, 2))
+    );
 
     // RTI to $0300 with I clear: the IRQ comes before the instruction there.
     let mut bus = TestBus::with_program(&[0x40]);
@@ -260,7 +285,10 @@ fn plp_delays_the_irq_and_rti_does_not() {
     bus.irq = 0..u64::MAX;
     let mut cpu = cpu_at_start(Variant::Nmos, FLAG_I);
     cpu.regs.s = 0xFC;
-    assert_eq!(step_until_interrupt(&mut cpu, &mut bus, 3), Some((Interrupt::Irq, 1)));
+    assert_eq!(
+        step_until_interrupt(&mut cpu, &mut bus, 3),
+        Some((Interrupt::Irq, 1))
+    );
     let pushed_pc = u16::from_le_bytes([bus.stack(cpu.regs.s, 2), bus.stack(cpu.regs.s, 3)]);
     assert_eq!(pushed_pc, 0x0300);
 }
@@ -273,8 +301,14 @@ fn interrupt_handler_runs_one_instruction_before_the_next_interrupt() {
     bus.ram[usize::from(IRQ_HANDLER)] = 0x58;
     bus.irq = 0..u64::MAX;
     let mut cpu = cpu_at_start(Variant::Nmos, 0);
-    assert_eq!(step_until_interrupt(&mut cpu, &mut bus, 2), Some((Interrupt::Irq, 1)));
-    assert_eq!(step_until_interrupt(&mut cpu, &mut bus, 4), Some((Interrupt::Irq, 2)));
+    assert_eq!(
+        step_until_interrupt(&mut cpu, &mut bus, 2),
+        Some((Interrupt::Irq, 1))
+    );
+    assert_eq!(
+        step_until_interrupt(&mut cpu, &mut bus, 4),
+        Some((Interrupt::Irq, 2))
+    );
 }
 
 #[test]
@@ -324,12 +358,18 @@ fn nmi_is_edge_triggered() {
     let mut bus = TestBus::with_program(&[]);
     bus.nmi = 1..u64::MAX;
     let mut cpu = cpu_at_start(Variant::Nmos, FLAG_I);
-    assert_eq!(step_until_interrupt(&mut cpu, &mut bus, 3), Some((Interrupt::Nmi, 1)));
+    assert_eq!(
+        step_until_interrupt(&mut cpu, &mut bus, 3),
+        Some((Interrupt::Nmi, 1))
+    );
     assert_eq!(step_until_interrupt(&mut cpu, &mut bus, 10), None);
     // Released and asserted again: a second NMI.
     let now = bus.cycle;
     bus.nmi = now + 2..u64::MAX;
-    assert!(matches!(step_until_interrupt(&mut cpu, &mut bus, 4), Some((Interrupt::Nmi, _))));
+    assert!(matches!(
+        step_until_interrupt(&mut cpu, &mut bus, 4),
+        Some((Interrupt::Nmi, _))
+    ));
 }
 
 #[test]
@@ -339,13 +379,19 @@ fn taken_branch_within_its_page_delays_the_irq() {
     let mut bus = TestBus::with_program(&[0xD0, 0x00, 0xEA, 0xEA]);
     bus.irq = 2..u64::MAX;
     let mut cpu = cpu_at_start(Variant::Nmos, 0);
-    assert_eq!(step_until_interrupt(&mut cpu, &mut bus, 4), Some((Interrupt::Irq, 2)));
+    assert_eq!(
+        step_until_interrupt(&mut cpu, &mut bus, 4),
+        Some((Interrupt::Irq, 2))
+    );
 
     // The same across a page (4 cycles) polls before its fix-up cycle.
     let mut bus = TestBus::with_program(&[0xD0, 0xF0]);
     bus.irq = 3..u64::MAX;
     let mut cpu = cpu_at_start(Variant::Nmos, 0);
-    assert_eq!(step_until_interrupt(&mut cpu, &mut bus, 4), Some((Interrupt::Irq, 1)));
+    assert_eq!(
+        step_until_interrupt(&mut cpu, &mut bus, 4),
+        Some((Interrupt::Irq, 1))
+    );
 }
 
 #[test]
