@@ -3,6 +3,7 @@
 //! - [`jitmem`]: the one code region, its arenas, and the validated write
 //!   journal through which all machine code is written, patched and poisoned.
 
+pub mod backend;
 pub mod ir;
 pub mod jitmem;
 pub mod lift;
