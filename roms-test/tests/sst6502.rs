@@ -6,6 +6,7 @@
 use retrojit_core::cpu::mos6502::Variant;
 use roms_test::roms::require_or_skip;
 use roms_test::sst6502::run_file;
+use std::collections::BTreeMap;
 
 const SST_DIR: &str = "singlestep/6502/v1";
 
@@ -15,6 +16,7 @@ fn run_all(test: &str, variant: Variant) {
     };
     let (mut cases, mut passed, mut failed, mut skipped) = (0, 0, 0, 0);
     let mut failures = Vec::new();
+    let mut skip_reasons = BTreeMap::new();
     for opcode in 0..=255u8 {
         let path = dir.join(format!("{opcode:02x}.json.gz"));
         let report = run_file(&path, variant).unwrap_or_else(|e| panic!("{e:#}"));
@@ -23,11 +25,14 @@ fn run_all(test: &str, variant: Variant) {
         failed += report.failed;
         skipped += report.skipped;
         if let Some(reason) = report.skip_reason {
-            eprintln!("{opcode:02x}: {} skipped: {reason}", report.skipped);
+            *skip_reasons.entry(reason).or_insert(0) += report.skipped;
         }
         failures.extend(report.failures.iter().map(|f| format!("{opcode:02x} {f}")));
     }
     eprintln!("{test}: {cases} cases, {passed} passed, {failed} failed, {skipped} skipped");
+    for (reason, count) in skip_reasons {
+        eprintln!("  {count} skipped: {reason}");
+    }
     assert!(
         failed == 0,
         "{failed} failures, first ones:\n{}",
