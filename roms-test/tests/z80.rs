@@ -42,12 +42,19 @@ fn fuse_all_cases() {
         .take(20)
         .map(ToString::to_string)
         .collect();
-    assert_eq!(
-        report.passed,
-        report.cases,
+    assert!(
+        report.failures.is_empty(),
         "FUSE failures:\n{}",
         shown.join("\n")
     );
+    // Cases whose expected flags predate the 2018 block-instruction findings
+    // (see the `fuse` module docs); SingleStepTests checks those bits instead.
+    let superseded: Vec<&str> = report.superseded.iter().map(|f| f.case.as_str()).collect();
+    assert_eq!(
+        superseded,
+        ["edb2_1", "edb3_1", "edb9_2", "edba_1", "edbb_1"]
+    );
+    assert_eq!(report.passed, 1351);
     assert_eq!(report.cases, 1356);
 }
 

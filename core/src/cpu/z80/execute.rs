@@ -5,7 +5,8 @@
 //! Dispatch: each page is one `match` with an arm per opcode, generated from
 //! the decode table; each arm executes its (constant) table entry through the
 //! always-inlined [`Cpu::exec`], so the compiler specialises every arm and
-//! the table stays the one description of what opcodes do.
+//! the table stays the one description of what opcodes do. Debug builds
+//! look the entry up at run time instead (see `dispatch!`).
 
 use super::alu;
 use super::decode::{
@@ -27,11 +28,24 @@ pub struct Cpu {
     q_prev: u8,
 }
 
+/// Optimised builds: one arm per opcode, each executing its constant table
+/// entry, so every arm is specialised.
+#[cfg(not(debug_assertions))]
 macro_rules! dispatch {
     ($self:ident, $bus:ident, $table:ident, $op:expr; $($n:literal)*) => {
         match $op {
             $($n => $self.exec($bus, $table[$n]),)*
         }
+    };
+}
+
+/// Debug builds: the same table entry looked up at run time. Unoptimised
+/// code cannot fold the specialised arms, and 1280 unfolded copies of
+/// `exec` make every crate that instantiates the CPU slow to compile.
+#[cfg(debug_assertions)]
+macro_rules! dispatch {
+    ($self:ident, $bus:ident, $table:ident, $op:expr; $($n:literal)*) => {
+        $self.exec($bus, $table[usize::from($op)])
     };
 }
 
