@@ -245,6 +245,64 @@ mod tests {
         (d.text, d.len)
     }
 
+    /// Every opcode of every page: the disassembler's length equals how far
+    /// the interpreter moves PC, for instructions that do not jump.
+    #[test]
+    fn lengths_agree_with_the_interpreter() {
+        use crate::cpu::z80::Cpu;
+        use crate::machine::cpm::Ram64;
+        let jumps = |i: Instr| {
+            matches!(
+                i,
+                Instr::Jp
+                    | Instr::JpCc(_)
+                    | Instr::JpInd(_)
+                    | Instr::Jr
+                    | Instr::JrCc(_)
+                    | Instr::Djnz
+                    | Instr::Call
+                    | Instr::CallCc(_)
+                    | Instr::Ret
+                    | Instr::RetCc(_)
+                    | Instr::Retn
+                    | Instr::Reti
+                    | Instr::Rst(_)
+                    | Instr::Halt
+                    | Instr::Prefix(_)
+            ) || matches!(i, Instr::Block(b) if b.repeat)
+        };
+        let pages: [(&[u8], &[Instr; 256]); 7] = [
+            (&[], &BASE),
+            (&[0xCB], &CB),
+            (&[0xED], &ED),
+            (&[0xDD], &DD),
+            (&[0xFD], &FD),
+            (&[0xDD, 0xCB, 0x05], &DDCB),
+            (&[0xFD, 0xCB, 0x05], &FDCB),
+        ];
+        for (prefix, table) in pages {
+            for op in 0..=255u8 {
+                if jumps(table[usize::from(op)]) {
+                    continue;
+                }
+                let mut ram = Ram64::new();
+                let code = [prefix, &[op, 0x12, 0x34, 0x56]].concat();
+                ram.bytes_mut()[0x100..0x100 + code.len()].copy_from_slice(&code);
+                let d = disassemble(0x100, |a| ram.bytes()[usize::from(a)]);
+                let mut cpu = Cpu::new();
+                cpu.regs.pc = 0x100;
+                cpu.regs.sp = 0x8000;
+                cpu.step(&mut ram);
+                assert_eq!(
+                    cpu.regs.pc - 0x100,
+                    d.len,
+                    "{prefix:02x?} {op:02x}: {}",
+                    d.text
+                );
+            }
+        }
+    }
+
     #[test]
     fn formats_every_page() {
         assert_eq!(dis(&[0x00]), ("NOP".into(), 1));
