@@ -4,7 +4,7 @@
 //!
 //! Dispatch: each page is one `match` with an arm per opcode, generated from
 //! the decode table; each arm executes its (constant) table entry through the
-//! always-inlined [`Cpu::exec`], so the compiler specialises every arm and
+//! always-inlined `Cpu::exec`, so the compiler specialises every arm and
 //! the table stays the one description of what opcodes do. Debug builds
 //! look the entry up at run time instead (see `dispatch!`).
 
