@@ -167,6 +167,15 @@ impl MappedMemory {
     }
 }
 
+/// A bus whose memory pages live in a [`MappedMemory`]: what the JIT needs
+/// to read guest code and to access RAM and ROM directly.
+pub trait MappedBus {
+    /// The address space.
+    fn memory(&self) -> &MappedMemory;
+    /// The address space, writable.
+    fn memory_mut(&mut self) -> &mut MappedMemory;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,6 +5,7 @@
 
 pub mod bus;
 pub mod cpu;
+pub mod engine;
 pub mod machine;
 pub mod number;
 pub mod programs;

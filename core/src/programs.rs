@@ -67,7 +67,11 @@ pub fn crc16_reference(passes: u8) -> u16 {
     let program = crc16(passes);
     let mut page = [0u8; 256];
     page[..program.image.len()].copy_from_slice(&program.image);
-    let passes = if passes == 0 { 256 } else { usize::from(passes) };
+    let passes = if passes == 0 {
+        256
+    } else {
+        usize::from(passes)
+    };
     let mut crc: u16 = 0xFFFF;
     for _ in 0..passes {
         for &byte in &page {

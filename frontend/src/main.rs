@@ -1,1 +1,54 @@
-fn main() {}
+//! `retrojit`: run guest programs headless, check the JIT region.
+
+mod run;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// retrojit: a cycle-exact 6502 / Z80 emulator with a dynamic binary
+/// translator to AArch64.
+///
+/// Numbers (addresses, counts) may be written as 1234, 0x4D2, $4D2 or 4D2h.
+#[derive(Parser, Debug)]
+#[command(version, about, long_about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run a guest program headless and print the final machine state.
+    ///
+    /// Without FILE, runs retrojit's built-in CRC-16 program on the bare
+    /// 6502 and checks its result against the same CRC computed on the host.
+    ///
+    /// Machines: `bare6502` (NMOS 6502, 64 KiB RAM; the run stops on a jump
+    /// or branch to itself, a JAM opcode, --stop-at or --cycles).
+    Run(run::RunArgs),
+    /// Check the JIT region on this machine: write, link, unlink and poison
+    /// code through the validated write journal, execute it, and print what
+    /// was verified. Needs an AArch64 host (or qemu-aarch64).
+    JitSelftest,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let outcome = match cli.command {
+        Command::Run(args) => run::run(&args),
+        Command::JitSelftest => jit_selftest(),
+    };
+    match outcome {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("retrojit: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn jit_selftest() -> anyhow::Result<ExitCode> {
+    let report = retrojit_translator::jitmem::selftest()?;
+    println!("{report}");
+    Ok(ExitCode::SUCCESS)
+}

@@ -206,7 +206,9 @@ mod tests {
         v
     }
 
-    const NROM: [u8; 16] = [b'N', b'E', b'S', 0x1A, 1, 1, 0x01, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+    const NROM: [u8; 16] = [
+        b'N', b'E', b'S', 0x1A, 1, 1, 0x01, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    ];
 
     #[test]
     fn parses_an_nrom_image() {

@@ -1,0 +1,202 @@
+//! `roms-test`: runs retrojit's conformance manifest, or one test file ad hoc.
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand, ValueEnum};
+use retrojit_core::cpu::mos6502::Variant;
+use retrojit_core::number::parse_address;
+use roms_test::engine::Engine;
+use roms_test::manifest::{DEFAULT_MANIFEST, Manifest, PassRule};
+use roms_test::report::{SuiteResult, print_table, write_json};
+use roms_test::runner::{RunContext, run_sst6502, run_suite};
+use roms_test::{bare, nestest, roms};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Conformance runner for retrojit.
+///
+/// Without a subcommand, runs every suite of the manifest under each of its
+/// engines and prints a table (suite, engine, cases, passed, failed, skipped,
+/// guest instructions, seconds, guest MIPS). Exit status 0 only if nothing
+/// failed. A suite whose files are missing is reported as skipped, or as
+/// failed when RETROJIT_REQUIRE_ROMS=1.
+#[derive(Parser, Debug)]
+#[command(version, about, long_about)]
+struct Cli {
+    /// ROM directory [default: $RETROJIT_ROMS, else ../shared/roms from the workspace root].
+    #[arg(long, global = true, value_name = "DIR")]
+    roms: Option<PathBuf>,
+    /// Run only suites whose name contains SUBSTR.
+    #[arg(long, value_name = "SUBSTR")]
+    filter: Option<String>,
+    /// Run only under this engine (default: every engine a suite lists).
+    #[arg(long, global = true, value_enum)]
+    engine: Option<Engine>,
+    /// Also write the results as JSON to FILE (schema in roms-test/README.md).
+    #[arg(long, global = true, value_name = "FILE")]
+    json: Option<PathBuf>,
+    /// Manifest to run.
+    #[arg(long, value_name = "FILE", default_value = DEFAULT_MANIFEST)]
+    manifest: PathBuf,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run a bare-6502 image that ends in a success trap (Klaus Dormann style).
+    Klaus {
+        /// The image.
+        file: PathBuf,
+        /// Load address.
+        #[arg(long, value_parser = address, default_value = "0x0000")]
+        load: u16,
+        /// Entry point.
+        #[arg(long, value_parser = address, default_value = "0x0400")]
+        start: u16,
+        /// Address of the success trap.
+        #[arg(long, value_parser = address, default_value = "0x3469")]
+        success: u16,
+        /// Cycle budget.
+        #[arg(long, default_value_t = 200_000_000)]
+        max_cycles: u64,
+    },
+    /// Run SingleStepTests JSON files (.json or .json.gz; files or folders).
+    Sst {
+        /// Which CPU the files are for.
+        #[arg(long, value_enum)]
+        cpu: SstCpu,
+        /// Files or folders.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+    /// Run nestest in automation mode and compare every line of its log.
+    Nestest {
+        /// nestest.nes.
+        rom: PathBuf,
+        /// nestest.log.
+        log: PathBuf,
+    },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum SstCpu {
+    /// NMOS 6502.
+    #[value(name = "6502")]
+    Mos6502,
+    /// NES 2A03 (decimal-mode cases skipped).
+    #[value(name = "2a03")]
+    Ricoh2A03,
+}
+
+fn address(text: &str) -> Result<u16, String> {
+    parse_address(text).map_err(|e| e.to_string())
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(results) => {
+            let failed = results.iter().any(|r| r.failed > 0);
+            if failed {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
+        Err(e) => {
+            eprintln!("roms-test: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<Vec<SuiteResult>> {
+    if let Some(engine) = cli.engine {
+        engine.ensure_available()?;
+    }
+    let ctx = RunContext {
+        roms_dir: cli.roms.clone().unwrap_or_else(roms::default_roms_dir),
+        require_roms: roms::roms_required(),
+    };
+    let engine = cli.engine.unwrap_or(Engine::Interp);
+    let results = match cli.command {
+        None => run_manifest(&cli, &ctx)?,
+        Some(Command::Klaus {
+            file,
+            load,
+            start,
+            success,
+            max_cycles,
+        }) => {
+            if !file.exists() {
+                bail!("{}: no such file", file.display());
+            }
+            let pass = PassRule::TrapAt(success);
+            vec![bare::run(
+                &file.display().to_string(),
+                engine.name(),
+                &bare::BareProgram {
+                    file: &file,
+                    variant: Variant::Nmos,
+                    load,
+                    start,
+                    pass: &pass,
+                    max_cycles,
+                },
+            )]
+        }
+        Some(Command::Sst { cpu, paths }) => {
+            for path in &paths {
+                if !path.exists() {
+                    bail!("{}: no such file or folder", path.display());
+                }
+            }
+            let (name, variant) = match cpu {
+                SstCpu::Mos6502 => ("sst-6502", Variant::Nmos),
+                SstCpu::Ricoh2A03 => ("sst-2a03", Variant::Ricoh2A03),
+            };
+            vec![run_sst6502(name, engine, &paths, variant)]
+        }
+        Some(Command::Nestest { rom, log }) => {
+            vec![nestest::run("nestest", engine.name(), &rom, &log)?]
+        }
+    };
+    let mut stdout = std::io::stdout().lock();
+    print_table(&mut stdout, &results)?;
+    if let Some(path) = &cli.json {
+        write_json(path, &results)?;
+    }
+    Ok(results)
+}
+
+fn run_manifest(cli: &Cli, ctx: &RunContext) -> Result<Vec<SuiteResult>> {
+    let manifest = Manifest::load(&cli.manifest)?;
+    let suites: Vec<_> = manifest
+        .suites
+        .iter()
+        .filter(|s| {
+            cli.filter
+                .as_ref()
+                .is_none_or(|f| s.name.contains(f.as_str()))
+        })
+        .collect();
+    if suites.is_empty() {
+        bail!(
+            "no suite in {} matches the filter {:?}",
+            cli.manifest.display(),
+            cli.filter.as_deref().unwrap_or("")
+        );
+    }
+    let mut results = Vec::new();
+    for suite in suites {
+        for &engine in &suite.engines {
+            if cli.engine.is_some_and(|only| only != engine) {
+                continue;
+            }
+            engine
+                .ensure_available()
+                .with_context(|| format!("suite `{}`", suite.name))?;
+            results.push(run_suite(ctx, suite, engine));
+        }
+    }
+    Ok(results)
+}

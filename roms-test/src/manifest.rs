@@ -1,0 +1,193 @@
+//! The conformance manifest (`roms-test/manifest.ron`): which suites exist,
+//! where their files are (relative to the ROM directory), how to run them
+//! and what counts as a pass.
+
+use crate::engine::Engine;
+use retrojit_core::cpu::mos6502::Variant;
+use serde::Deserialize;
+use std::collections::HashSet;
+use std::path::Path;
+
+/// The manifest file shipped with the crate.
+pub const DEFAULT_MANIFEST: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/manifest.ron");
+
+/// The whole manifest.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    /// Suites in the order they run.
+    pub suites: Vec<Suite>,
+}
+
+/// One named suite.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Suite {
+    /// Unique name, matched by `--filter`.
+    pub name: String,
+    /// Engines the suite runs under.
+    pub engines: Vec<Engine>,
+    /// What to run and how to judge it.
+    pub test: TestSpec,
+}
+
+/// 6502 flavours as the manifest spells them.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Deserialize)]
+pub enum Cpu6502 {
+    /// NMOS 6502 with decimal mode.
+    Nmos,
+    /// NES 2A03: no decimal mode.
+    Ricoh2A03,
+}
+
+impl From<Cpu6502> for Variant {
+    fn from(cpu: Cpu6502) -> Self {
+        match cpu {
+            Cpu6502::Nmos => Variant::Nmos,
+            Cpu6502::Ricoh2A03 => Variant::Ricoh2A03,
+        }
+    }
+}
+
+/// The kinds of test the runner knows.
+#[derive(Clone, Debug, Deserialize)]
+pub enum TestSpec {
+    /// A binary image on the bare 6502 machine.
+    Bare6502 {
+        /// Image file.
+        file: String,
+        /// CPU flavour.
+        cpu: Cpu6502,
+        /// Load address.
+        load: u16,
+        /// Entry point.
+        start: u16,
+        /// Pass condition.
+        pass: PassRule,
+        /// Give up (fail) after this many cycles.
+        max_cycles: u64,
+    },
+    /// nestest in automation mode, traced against its reference log.
+    Nestest {
+        /// The iNES image.
+        rom: String,
+        /// The reference log.
+        log: String,
+    },
+    /// A folder (or file) of SingleStepTests 6502 JSON(.gz) files.
+    Sst6502 {
+        /// Folder or file.
+        path: String,
+        /// CPU flavour.
+        cpu: Cpu6502,
+    },
+}
+
+/// When a bare-machine program has passed.
+#[derive(Clone, Debug, Deserialize)]
+pub enum PassRule {
+    /// The program ends in a trap (jump/branch to self) at this address;
+    /// a trap anywhere else is a failure.
+    TrapAt(u16),
+    /// The program reaches `pc` and memory then holds `expect`.
+    StopAt {
+        /// Stop address (not executed).
+        pc: u16,
+        /// `(address, value)` pairs that must hold there.
+        expect: Vec<(u16, u8)>,
+    },
+}
+
+/// A manifest that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ManifestError {
+    /// The file cannot be read.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// RON syntax or schema error (the message carries line and column).
+    #[error("{path}:{error}")]
+    Parse {
+        /// The file.
+        path: String,
+        /// The parser's complaint with its position.
+        error: Box<ron::error::SpannedError>,
+    },
+    /// Semantically invalid content.
+    #[error("{path}: {message}")]
+    Invalid {
+        /// The file.
+        path: String,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+impl Manifest {
+    /// Reads and validates a manifest file.
+    pub fn load(path: &Path) -> Result<Self, ManifestError> {
+        let name = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| ManifestError::Io {
+            path: name.clone(),
+            source,
+        })?;
+        Self::parse(&text, &name)
+    }
+
+    /// Parses and validates manifest text; `name` is used in errors.
+    pub fn parse(text: &str, name: &str) -> Result<Self, ManifestError> {
+        let manifest: Manifest = ron::from_str(text).map_err(|error| ManifestError::Parse {
+            path: name.to_owned(),
+            error: Box::new(error),
+        })?;
+        let invalid = |message: String| ManifestError::Invalid {
+            path: name.to_owned(),
+            message,
+        };
+        let mut seen = HashSet::new();
+        for suite in &manifest.suites {
+            if !seen.insert(suite.name.as_str()) {
+                return Err(invalid(format!("suite `{}` is listed twice", suite.name)));
+            }
+            if suite.engines.is_empty() {
+                return Err(invalid(format!("suite `{}` lists no engine", suite.name)));
+            }
+        }
+        Ok(manifest)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shipped_manifest_is_valid() {
+        let m = Manifest::load(Path::new(DEFAULT_MANIFEST)).unwrap();
+        assert!(m.suites.iter().any(|s| s.name == "klaus-functional"));
+    }
+
+    #[test]
+    fn syntax_errors_name_file_and_line() {
+        let err = Manifest::parse(
+            "(suites: [\n  (name: \"x\",\n  engines: [interp],\n  test: Nope()\n)])",
+            "m.ron",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.starts_with("m.ron:4:"), "{err}");
+    }
+
+    #[test]
+    fn duplicate_names_are_refused() {
+        let suite = r#"(name: "a", engines: [interp], test: Sst6502(path: "x", cpu: Nmos))"#;
+        let err = Manifest::parse(&format!("(suites: [{suite}, {suite}])"), "m.ron")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(err, "m.ron: suite `a` is listed twice");
+    }
+}
