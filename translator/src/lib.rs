@@ -4,6 +4,8 @@
 //!   journal through which all machine code is written, patched and poisoned.
 
 pub mod backend;
+pub mod engine;
 pub mod ir;
 pub mod jitmem;
 pub mod lift;
+pub mod opt;

@@ -8,6 +8,7 @@ use retrojit_core::bus::{Bus6502, MappedMemory, PageEntry};
 use retrojit_core::cpu::mos6502::{Cpu, Step, Variant};
 use retrojit_translator::ir::eval::{IrState, Outcome, eval};
 use retrojit_translator::lift::mos6502::{LiftConfig, lift};
+use retrojit_translator::opt::optimize;
 
 /// Pages $40 and $41 are I/O; the rest is RAM, $F0-$FF read-only.
 struct TestBus {
@@ -89,7 +90,7 @@ fn program(seed: &mut u64, bus: &mut TestBus) -> u16 {
 
 /// Runs one random program both ways; returns (instructions run as lifted
 /// blocks, all instructions).
-fn check_program(seed: u64, variant: Variant) -> (u64, u64) {
+fn check_program(seed: u64, variant: Variant, optimized: bool) -> (u64, u64) {
     let mut rng = seed;
     let mut reference_bus = TestBus::new(&mut rng);
     let start = program(&mut rng, &mut reference_bus);
@@ -122,7 +123,10 @@ fn check_program(seed: u64, variant: Variant) -> (u64, u64) {
     while executed < budget && jit.jammed().is_none() {
         let decimal = jit.regs.p & 0x08 != 0;
         let before = jit.regs;
-        let block = lift(&jit_bus.memory, jit.regs.pc, decimal, &config);
+        let mut block = lift(&jit_bus.memory, jit.regs.pc, decimal, &config);
+        if optimized && let Some(block) = &mut block {
+            optimize(block);
+        }
         let mut ran = 0u64;
         let mut interpret = true;
         if let Some(block) = &block {
@@ -192,10 +196,10 @@ fn check_program(seed: u64, variant: Variant) -> (u64, u64) {
 
 /// Runs `count` seeds and checks that most instructions ran lifted, so the
 /// comparison is not vacuous.
-fn check_many(count: u64, salt: u64, variant: Variant) {
+fn check_many(count: u64, salt: u64, variant: Variant, optimized: bool) {
     let (mut lifted, mut total) = (0, 0);
     for seed in 1..=count {
-        let (l, t) = check_program(seed.wrapping_mul(salt), variant);
+        let (l, t) = check_program(seed.wrapping_mul(salt), variant, optimized);
         lifted += l;
         total += t;
     }
@@ -207,10 +211,16 @@ fn check_many(count: u64, salt: u64, variant: Variant) {
 
 #[test]
 fn lifted_blocks_match_the_interpreter_nmos() {
-    check_many(400, 0x9E37_79B9_7F4A_7C15, Variant::Nmos);
+    check_many(400, 0x9E37_79B9_7F4A_7C15, Variant::Nmos, false);
 }
 
 #[test]
 fn lifted_blocks_match_the_interpreter_2a03() {
-    check_many(400, 0xD1B5_4A32_D192_ED03, Variant::Ricoh2A03);
+    check_many(400, 0xD1B5_4A32_D192_ED03, Variant::Ricoh2A03, false);
+}
+
+#[test]
+fn optimized_blocks_match_the_interpreter() {
+    check_many(400, 0x94D0_49BB_1331_11EB, Variant::Nmos, true);
+    check_many(200, 0xBF58_476D_1CE4_E5B9, Variant::Ricoh2A03, true);
 }

@@ -20,6 +20,7 @@ mod asm;
 mod branch;
 mod error;
 mod logical_imm;
+pub mod mos6502;
 mod operand;
 mod reg;
 

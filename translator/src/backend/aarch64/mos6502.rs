@@ -1,0 +1,826 @@
+//! 6502 IR to AArch64: the runtime stubs (entry trampoline and the common
+//! exit) and one function per translated block.
+//!
+//! Register plan, fixed for all generated 6502 code so blocks can branch to
+//! each other directly:
+//!
+//! | host | holds |
+//! |---|---|
+//! | x19 | the [`JitContext`] |
+//! | x20 | guest memory backing store |
+//! | x21 | guest page table (`u32` per page) |
+//! | w22, w23, w24, w25 | A, X, Y, S |
+//! | x26 | cycle counter |
+//! | x27 | deadline |
+//! | w28 | C |
+//! | w9, w10, w11 | N, Z, V (caller-saved: spilled around helper calls) |
+//! | x12 | instructions executed |
+//! | w0-w8, w13-w15 | IR temporaries |
+//! | x16, x17 | scratch inside one IR op |
+//!
+//! I and D live in the context. A block starts with its budget check, then
+//! its body; static cycles and the instruction count are added where the
+//! block leaves, dynamic cycles (page crossings) when they occur. Each
+//! linkable exit has one patchable word, a NOP until the linker makes it a
+//! `B` to the target block, followed by the fall-back to the dispatcher.
+
+use super::{Assembler, Cond, Label, Mem, Reg, encode_logical_imm};
+use super::{W0, W1, W2, W9, W10, W11, W16, W17, W22, W23, W24, W25, W28, X0, X1, X12, X16, X17};
+use super::{X19, X20, X21, X22, X23, X24, X25, X26, X27, X28, X29, X30};
+use crate::engine::context::{ExitReason, JitContext, SPILL_SLOTS, offsets};
+use crate::ir::{Addr, BinOp, Block, Dst, Exit, Helper, Op, Operand, Reg as GuestReg};
+use retrojit_core::bus::{MappedMemory, PageEntry};
+
+/// Temporaries' host registers, in allocation order.
+const TEMP_REGS: [u8; 12] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 13, 14, 15];
+
+/// Bytes of stack the trampoline uses (x19-x30 saved).
+const FRAME: i32 = 96;
+
+/// A block's code before it is placed.
+#[derive(Clone, Debug)]
+pub struct Emitted {
+    /// The instructions.
+    pub words: Vec<u32>,
+    /// Link slots.
+    pub exits: Vec<ExitSlot>,
+    /// Indices of words that must become `B` to the common exit.
+    pub epilogue_branches: Vec<usize>,
+}
+
+/// A patchable exit: NOP (go to the dispatcher) or `B` to the target block.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct ExitSlot {
+    /// Index of the patchable word.
+    pub word: usize,
+    /// Guest address the exit continues at.
+    pub target: u16,
+    /// D there (the target block's key).
+    pub decimal: bool,
+}
+
+/// The shared stubs at the start of every arena.
+#[derive(Clone, Debug)]
+pub struct Runtime {
+    /// The instructions.
+    pub words: Vec<u32>,
+    /// Byte offset of the common exit (w0 = next PC, w1 = reason).
+    pub epilogue: u32,
+}
+
+/// Why a block could not be compiled (the interpreter runs it instead).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum CodegenError {
+    /// More temporaries live at once than host registers.
+    #[error("block at ${0:04X} needs more registers than the backend has")]
+    OutOfRegisters(u16),
+    /// The encoder refused an instruction (a backend bug).
+    #[error("encoding failed: {0}")]
+    Encode(String),
+}
+
+/// What code generation needs to know beyond the block.
+#[derive(Clone, Copy, Debug)]
+pub struct CodegenConfig {
+    /// Jumps to self end the run (bare test machines).
+    pub stop_on_trap: bool,
+}
+
+fn guest_reg(r: GuestReg) -> Option<Reg> {
+    Some(match r {
+        GuestReg::A => W22,
+        GuestReg::X => W23,
+        GuestReg::Y => W24,
+        GuestReg::S => W25,
+        GuestReg::N => W9,
+        GuestReg::Z => W10,
+        GuestReg::C => W28,
+        GuestReg::V => W11,
+        GuestReg::I | GuestReg::D => return None,
+    })
+}
+
+fn w(n: u8) -> Reg {
+    Reg::w(n).expect("register number below 31")
+}
+
+fn x(n: u8) -> Reg {
+    Reg::x(n).expect("register number below 31")
+}
+
+/// Emits the entry trampoline (`extern "C" fn(ctx, entry)`) at offset 0 and
+/// the common exit after it.
+pub fn emit_runtime() -> Result<Runtime, CodegenError> {
+    let mut a = Assembler::new();
+    // Entry: save the callee-saved registers we pin, load guest state.
+    a.stp(X29, X30, Mem::pre(super::SP, -FRAME));
+    a.add_imm(X29, super::SP, 0);
+    a.stp(X19, X20, Mem::offset(super::SP, 16));
+    a.stp(X21, X22, Mem::offset(super::SP, 32));
+    a.stp(X23, X24, Mem::offset(super::SP, 48));
+    a.stp(X25, X26, Mem::offset(super::SP, 64));
+    a.stp(X27, X28, Mem::offset(super::SP, 80));
+    a.mov(X19, X0);
+    a.ldr(X20, Mem::offset(X19, offsets::MEMORY as i32));
+    a.ldr(X21, Mem::offset(X19, offsets::PAGES as i32));
+    for r in [GuestReg::A, GuestReg::X, GuestReg::Y, GuestReg::S, GuestReg::N, GuestReg::Z, GuestReg::C, GuestReg::V] {
+        let host = guest_reg(r).expect("pinned");
+        a.ldr(host, Mem::offset(X19, offsets::reg(r) as i32));
+    }
+    a.ldr(X26, Mem::offset(X19, offsets::CYCLES as i32));
+    a.ldr(X27, Mem::offset(X19, offsets::DEADLINE as i32));
+    a.ldr(X12, Mem::offset(X19, offsets::INSTRUCTIONS as i32));
+    a.br(X1);
+
+    // Common exit: w0 = next guest PC, w1 = reason.
+    let epilogue = a.offset() as u32;
+    a.str(W0, Mem::offset(X19, offsets::EXIT_PC as i32));
+    a.str(W1, Mem::offset(X19, offsets::EXIT_REASON as i32));
+    for r in [GuestReg::A, GuestReg::X, GuestReg::Y, GuestReg::S, GuestReg::N, GuestReg::Z, GuestReg::C, GuestReg::V] {
+        let host = guest_reg(r).expect("pinned");
+        a.str(host, Mem::offset(X19, offsets::reg(r) as i32));
+    }
+    a.str(X26, Mem::offset(X19, offsets::CYCLES as i32));
+    a.str(X12, Mem::offset(X19, offsets::INSTRUCTIONS as i32));
+    a.ldp(X19, X20, Mem::offset(super::SP, 16));
+    a.ldp(X21, X22, Mem::offset(super::SP, 32));
+    a.ldp(X23, X24, Mem::offset(super::SP, 48));
+    a.ldp(X25, X26, Mem::offset(super::SP, 64));
+    a.ldp(X27, X28, Mem::offset(super::SP, 80));
+    a.ldp(X29, X30, Mem::post(super::SP, FRAME));
+    a.ret();
+    let words = a.finish().map_err(|e| CodegenError::Encode(e.to_string()))?;
+    Ok(Runtime { words, epilogue })
+}
+
+/// Where the current guest instruction started, for side exits.
+#[derive(Clone, Copy)]
+struct InsnInfo {
+    pc: u16,
+    index: u16,
+    cycles: u16,
+}
+
+/// An out-of-line exit emitted after the block body.
+enum Stub {
+    /// Leave before the instruction for the interpreter.
+    Side { label: Label, insn: InsnInfo },
+    /// A store hit code: leave after the instruction.
+    CodeWrite {
+        label: Label,
+        insn: InsnInfo,
+        cycles_after: u16,
+        resume: u16,
+        addr: StoredAddr,
+    },
+}
+
+/// Where a code-write stub finds the stored-to address.
+#[derive(Clone, Copy)]
+enum StoredAddr {
+    /// Still in this register when the stub runs.
+    Reg(Reg),
+    /// A translation-time constant.
+    Imm(u32),
+}
+
+struct Codegen<'a> {
+    a: Assembler,
+    memory: &'a MappedMemory,
+    config: CodegenConfig,
+    block: &'a Block,
+    /// Host register of each live temporary.
+    tmp_regs: [Option<u8>; 256],
+    /// Index (in `block.ops`) of each temporary's last use.
+    last_use: Vec<usize>,
+    free: Vec<u8>,
+    insn: InsnInfo,
+    side_label: Option<Label>,
+    stubs: Vec<Stub>,
+    exits: Vec<ExitSlot>,
+    epilogue_branches: Vec<usize>,
+}
+
+/// Compiles `block`. Page accesses are resolved against `memory`'s page
+/// table now, so a block is only valid for the mapping it was compiled for.
+pub fn emit_block(block: &Block, memory: &MappedMemory, config: CodegenConfig) -> Result<Emitted, CodegenError> {
+    let mut cg = Codegen {
+        a: Assembler::new(),
+        memory,
+        config,
+        block,
+        tmp_regs: [None; 256],
+        last_use: last_uses(block),
+        free: TEMP_REGS.iter().rev().copied().collect(),
+        insn: InsnInfo {
+            pc: block.start,
+            index: 0,
+            cycles: 0,
+        },
+        side_label: None,
+        stubs: Vec::new(),
+        exits: Vec::new(),
+        epilogue_branches: Vec::new(),
+    };
+    // Budget: the whole block must fit before the deadline.
+    let budget_exit = cg.a.new_label();
+    cg.a.add_imm(X16, X26, u32::from(block.worst_cycles));
+    cg.a.cmp(X16, X27);
+    cg.a.b_cond(Cond::Hi, budget_exit);
+
+    for (i, op) in block.ops.iter().enumerate() {
+        cg.op(i, op)?;
+    }
+    cg.exit()?;
+
+    cg.a.bind(budget_exit);
+    cg.leave_with(u32::from(block.start), ExitReason::Budget);
+    cg.emit_stubs();
+    let words = cg.a.finish().map_err(|e| CodegenError::Encode(e.to_string()))?;
+    Ok(Emitted {
+        words,
+        exits: cg.exits,
+        epilogue_branches: cg.epilogue_branches,
+    })
+}
+
+/// For every op index, the temporaries whose last use it is: computed as
+/// the index of the last op (per instruction) reading each temporary.
+fn last_uses(block: &Block) -> Vec<usize> {
+    // last_use[op_index * 256 + tmp] would be large; instead record, per
+    // op, a marker list. We keep it simple: a flat vector of (op, tmp)
+    // encoded as op_index << 8 | tmp, sorted by op index.
+    let mut last: [Option<usize>; 256] = [None; 256];
+    let mut out = Vec::new();
+    let flush = |last: &mut [Option<usize>; 256], out: &mut Vec<usize>| {
+        for (t, at) in last.iter_mut().enumerate() {
+            if let Some(i) = at.take() {
+                out.push(i << 8 | t);
+            }
+        }
+    };
+    for (i, op) in block.ops.iter().enumerate() {
+        if matches!(op, Op::Insn { .. }) {
+            flush(&mut last, &mut out);
+        }
+        for src in op_sources(op) {
+            if let Operand::Tmp(t) = src {
+                last[usize::from(t.0)] = Some(i);
+            }
+        }
+    }
+    if let Exit::Indirect {
+        target: Operand::Tmp(t),
+        ..
+    } = block.exit
+    {
+        last[usize::from(t.0)] = Some(block.ops.len());
+    }
+    flush(&mut last, &mut out);
+    out.sort_unstable();
+    out
+}
+
+fn op_sources(op: &Op) -> Vec<Operand> {
+    let addr_operand = |addr: &Addr| match addr {
+        Addr::Page { offset, .. } => *offset,
+        Addr::Dynamic(a) => *a,
+    };
+    match op {
+        Op::Insn { .. } | Op::PackP { .. } => vec![],
+        Op::Mov { src, .. } | Op::Bit { src, .. } | Op::UnpackP { src } | Op::Penalty { src } => vec![*src],
+        Op::Bin { a, b, .. } => vec![*a, *b],
+        Op::Overflow { a, b, r, .. } => vec![*a, *b, *r],
+        Op::Load { addr, .. } => vec![addr_operand(addr)],
+        Op::ProbeRead { addr } | Op::ProbeWrite { addr } | Op::CodeCheck { addr, .. } => vec![*addr],
+        Op::Store { addr, src } => vec![addr_operand(addr), *src],
+        Op::Helper { args, .. } => args.to_vec(),
+    }
+}
+
+impl Codegen<'_> {
+    /// Frees the registers of temporaries whose last use is op `i`.
+    fn release(&mut self, i: usize) {
+        let start = self.last_use.partition_point(|&e| e >> 8 < i);
+        let end = self.last_use.partition_point(|&e| e >> 8 <= i);
+        for &entry in &self.last_use[start..end] {
+            if let Some(reg) = self.tmp_regs[entry & 0xFF].take() {
+                self.free.push(reg);
+            }
+        }
+    }
+
+    /// A host register holding `operand`; immediates and context-held
+    /// flags go to `scratch`.
+    fn read(&mut self, operand: Operand, scratch: Reg) -> Reg {
+        match operand {
+            Operand::Reg(r) => match guest_reg(r) {
+                Some(host) => host,
+                None => {
+                    self.a.ldr(scratch, Mem::offset(X19, offsets::reg(r) as i32));
+                    scratch
+                }
+            },
+            Operand::Tmp(t) => w(self.tmp_regs[usize::from(t.0)].expect("temporary defined before use")),
+            Operand::Imm(v) => {
+                if v == 0 {
+                    super::WZR
+                } else {
+                    self.a.mov_imm(scratch, u64::from(v));
+                    scratch
+                }
+            }
+        }
+    }
+
+    /// The register to compute `dst` into; for context-held flags,
+    /// [`Self::commit`] stores it afterwards.
+    fn target(&mut self, dst: Dst) -> Result<Reg, CodegenError> {
+        Ok(match dst {
+            Dst::Reg(r) => guest_reg(r).unwrap_or(W16),
+            Dst::Tmp(t) => {
+                let reg = self.free.pop().ok_or(CodegenError::OutOfRegisters(self.block.start))?;
+                self.tmp_regs[usize::from(t.0)] = Some(reg);
+                w(reg)
+            }
+        })
+    }
+
+    fn commit(&mut self, dst: Dst, reg: Reg) {
+        if let Dst::Reg(r) = dst
+            && guest_reg(r).is_none()
+        {
+            self.a.str(reg, Mem::offset(X19, offsets::reg(r) as i32));
+        }
+    }
+
+    fn side_exit(&mut self) -> Label {
+        if let Some(label) = self.side_label {
+            return label;
+        }
+        let label = self.a.new_label();
+        self.side_label = Some(label);
+        self.stubs.push(Stub::Side { label, insn: self.insn });
+        label
+    }
+
+    fn op(&mut self, i: usize, op: &Op) -> Result<(), CodegenError> {
+        match *op {
+            Op::Insn { pc, index, cycles } => {
+                self.insn = InsnInfo { pc, index, cycles };
+                self.side_label = None;
+            }
+            Op::Mov { dst, src } => {
+                let value = self.read(src, W17);
+                self.release(i);
+                let rd = self.target(dst)?;
+                if rd != value {
+                    self.a.mov(rd, value);
+                }
+                self.commit(dst, rd);
+            }
+            Op::Bin { op, dst, a, b } => self.bin(i, op, dst, a, b)?,
+            Op::Bit { dst, src, bit } => {
+                let rs = self.read(src, W17);
+                self.release(i);
+                let rd = self.target(dst)?;
+                self.a.ubfx(rd, rs, bit, 1);
+                self.commit(dst, rd);
+            }
+            Op::Overflow { dst, a, b, r } => {
+                // V = bit 7 of (a ^ r) & !(a ^ b)
+                let mut borrowed = Vec::new();
+                let ra = self.value_reg(a, &mut borrowed)?;
+                let rb = self.value_reg(b, &mut borrowed)?;
+                let rr = self.value_reg(r, &mut borrowed)?;
+                self.a.eor(W16, ra, rb);
+                self.a.eor(W17, ra, rr);
+                self.a.bic(W17, W17, W16);
+                self.give_back(borrowed);
+                self.release(i);
+                let rd = self.target(dst)?;
+                self.a.ubfx(rd, W17, 7, 1);
+                self.commit(dst, rd);
+            }
+            Op::PackP { dst } => {
+                self.release(i);
+                let rd = self.target(dst)?;
+                let rd = if rd == W16 { W17 } else { rd };
+                self.pack_p(rd);
+                if let Dst::Reg(_) = dst {
+                    self.commit(dst, rd);
+                }
+            }
+            Op::UnpackP { src } => {
+                let rs = self.read(src, W17);
+                if rs != W17 {
+                    self.a.mov(W17, rs);
+                }
+                self.release(i);
+                self.a.mov(W9, W17);
+                self.a.mvn(W10, W17);
+                self.a.and_imm(W10, W10, 2);
+                self.a.and_imm(W28, W17, 1);
+                self.a.ubfx(W11, W17, 6, 1);
+                self.a.ubfx(W16, W17, 2, 1);
+                self.a.str(W16, Mem::offset(X19, offsets::reg(GuestReg::I) as i32));
+                self.a.ubfx(W16, W17, 3, 1);
+                self.a.str(W16, Mem::offset(X19, offsets::reg(GuestReg::D) as i32));
+            }
+            Op::Load { dst, addr } => {
+                let mem = self.host_address(addr, false);
+                self.release(i);
+                let rd = self.target(dst)?;
+                self.a.ldrb(rd, mem);
+                self.commit(dst, rd);
+            }
+            Op::ProbeRead { addr } | Op::ProbeWrite { addr } => {
+                let bit = if matches!(op, Op::ProbeRead { .. }) { 0 } else { 1 };
+                let ra = self.read(addr, W17);
+                self.a.lsr_imm(W16, ra, 8);
+                self.a.ldr(W16, Mem::index_scaled(X21, X16));
+                let exit = self.side_exit();
+                self.a.tbnz(W16, bit, exit);
+                self.release(i);
+            }
+            Op::Store { addr, src } => {
+                let mut borrowed = Vec::new();
+                let rs = self.value_reg(src, &mut borrowed)?;
+                let mem = self.host_address(addr, true);
+                self.a.strb(rs, mem);
+                self.give_back(borrowed);
+                self.release(i);
+            }
+            Op::CodeCheck { addr, resume } => {
+                let ra = self.read(addr, W17);
+                let label = self.a.new_label();
+                self.a.ldr(X16, Mem::offset(X19, offsets::CODE_MAP as i32));
+                if let Operand::Imm(v) = addr {
+                    let byte = v >> 3;
+                    if byte < 4096 {
+                        self.a.ldrb(W16, Mem::offset(X16, byte as i32));
+                    } else {
+                        self.a.mov_imm(W17, u64::from(byte));
+                        self.a.ldrb(W16, Mem::index(X16, X17));
+                    }
+                    self.a.tbnz(W16, (v & 7) as u8, label);
+                } else {
+                    self.a.lsr_imm(W17, ra, 3);
+                    self.a.ldrb(W16, Mem::index(X16, X17));
+                    self.a.and_imm(W17, ra, 7);
+                    self.a.lsrv(W16, W16, W17);
+                    self.a.tbnz(W16, 0, label);
+                }
+                let cycles_after = self.cycles_after(self.insn.index);
+                let addr = match addr {
+                    Operand::Imm(v) => StoredAddr::Imm(v),
+                    _ => StoredAddr::Reg(ra),
+                };
+                self.stubs.push(Stub::CodeWrite {
+                    label,
+                    insn: self.insn,
+                    cycles_after,
+                    resume,
+                    addr,
+                });
+                self.release(i);
+            }
+            Op::Penalty { src } => {
+                let rs = self.read(src, W17);
+                self.a.add(X26, X26, rs.uxtw(0));
+                self.release(i);
+            }
+            Op::Helper { helper, dst, args } => self.helper(i, helper, dst, args)?,
+        }
+        Ok(())
+    }
+
+    /// Static cycles up to the end of instruction `index`.
+    fn cycles_after(&self, index: u16) -> u16 {
+        self.block
+            .ops
+            .iter()
+            .find_map(|op| match op {
+                Op::Insn { index: i, cycles, .. } if *i == index + 1 => Some(*cycles),
+                _ => None,
+            })
+            .unwrap_or(self.block.cycles)
+    }
+
+    fn bin(&mut self, i: usize, op: BinOp, dst: Dst, a: Operand, b: Operand) -> Result<(), CodegenError> {
+        if let (Operand::Imm(x), Operand::Imm(y)) = (a, b) {
+            self.release(i);
+            let rd = self.target(dst)?;
+            self.a.mov_imm(rd, u64::from(op.apply(x, y)));
+            self.commit(dst, rd);
+            return Ok(());
+        }
+        // Commutative ops take the immediate on the right.
+        let (a, b) = match (op, a) {
+            (BinOp::Add | BinOp::And | BinOp::Or | BinOp::Xor, Operand::Imm(_)) => (b, a),
+            _ => (a, b),
+        };
+        let ra = self.read(a, W16);
+        match b {
+            Operand::Imm(v) => {
+                self.release(i);
+                let rd = self.target(dst)?;
+                match op {
+                    BinOp::Add if v < 4096 => self.a.add_imm(rd, ra, v),
+                    BinOp::Sub if v < 4096 => self.a.sub_imm(rd, ra, v),
+                    BinOp::Shl => self.a.lsl_imm(rd, ra, (v & 31) as u8),
+                    BinOp::Shr => self.a.lsr_imm(rd, ra, (v & 31) as u8),
+                    BinOp::And | BinOp::Or | BinOp::Xor if encode_logical_imm(u64::from(v), false).is_some() => match op {
+                        BinOp::And => self.a.and_imm(rd, ra, u64::from(v)),
+                        BinOp::Or => self.a.orr_imm(rd, ra, u64::from(v)),
+                        _ => self.a.eor_imm(rd, ra, u64::from(v)),
+                    },
+                    _ => {
+                        self.a.mov_imm(W17, u64::from(v));
+                        self.reg_op(op, rd, ra, W17);
+                    }
+                }
+                self.commit(dst, rd);
+            }
+            _ => {
+                let rb = self.read(b, W17);
+                self.release(i);
+                let rd = self.target(dst)?;
+                self.reg_op(op, rd, ra, rb);
+                self.commit(dst, rd);
+            }
+        }
+        Ok(())
+    }
+
+    fn reg_op(&mut self, op: BinOp, rd: Reg, ra: Reg, rb: Reg) {
+        match op {
+            BinOp::Add => self.a.add(rd, ra, rb),
+            BinOp::Sub => self.a.sub(rd, ra, rb),
+            BinOp::And => self.a.and(rd, ra, rb),
+            BinOp::Or => self.a.orr(rd, ra, rb),
+            BinOp::Xor => self.a.eor(rd, ra, rb),
+            BinOp::Shl => self.a.lslv(rd, ra, rb),
+            BinOp::Shr => self.a.lsrv(rd, ra, rb),
+        }
+    }
+
+    /// The host location of `addr` (x16 and x17 may be used), after
+    /// checking a dynamic address's page: reads must hit memory-backed
+    /// pages, writes writable ones; anything else leaves the block.
+    fn host_address(&mut self, addr: Addr, write: bool) -> Mem {
+        match addr {
+            Addr::Page { page, offset } => {
+                let entry = self.memory.pages()[usize::from(page)];
+                let base = if write { entry.write_offset() } else { entry.read_offset() }
+                    .expect("the lifter only emits page accesses to memory-backed pages") as u32;
+                match offset {
+                    Operand::Imm(o) => {
+                        let at = base + (o & 0xFF);
+                        if at < 4096 {
+                            Mem::offset(X20, at as i32)
+                        } else {
+                            self.a.mov_imm(X16, u64::from(at));
+                            Mem::index(X20, X16)
+                        }
+                    }
+                    other => {
+                        let ro = self.read(other, W17);
+                        if base == 0 {
+                            Mem::index_uxtw(X20, ro)
+                        } else if base < 4096 {
+                            self.a.add_imm(X16, X20, base);
+                            Mem::index_uxtw(X16, ro)
+                        } else {
+                            self.a.mov_imm(X16, u64::from(base));
+                            self.a.add(X16, X16, X20);
+                            Mem::index_uxtw(X16, ro)
+                        }
+                    }
+                }
+            }
+            Addr::Dynamic(a) => {
+                let bit = if write { PageEntry::WRITE_IO } else { PageEntry::READ_IO }.trailing_zeros() as u8;
+                let ra = self.read(a, W17);
+                self.a.lsr_imm(W16, ra, 8);
+                self.a.ldr(W16, Mem::index_scaled(X21, X16));
+                let exit = self.side_exit();
+                self.a.tbnz(W16, bit, exit);
+                // Page base with the address's low byte (flag bits overwritten).
+                self.a.bfxil(W16, ra, 0, 8);
+                Mem::index(X20, X16)
+            }
+        }
+    }
+
+    /// A register holding `operand`, borrowing a free temporary register for
+    /// immediates and context-held flags (returned by [`Self::give_back`]).
+    fn value_reg(&mut self, operand: Operand, borrowed: &mut Vec<u8>) -> Result<Reg, CodegenError> {
+        let needs_register = match operand {
+            Operand::Imm(0) | Operand::Tmp(_) => false,
+            Operand::Imm(_) => true,
+            Operand::Reg(r) => guest_reg(r).is_none(),
+        };
+        if !needs_register {
+            return Ok(self.read(operand, W16));
+        }
+        let reg = self.free.pop().ok_or(CodegenError::OutOfRegisters(self.block.start))?;
+        borrowed.push(reg);
+        Ok(self.read(operand, w(reg)))
+    }
+
+    fn give_back(&mut self, borrowed: Vec<u8>) {
+        self.free.extend(borrowed);
+    }
+
+    /// P as PHP pushes it, into `rd` (not x16).
+    fn pack_p(&mut self, rd: Reg) {
+        self.a.and_imm(rd, W9, 0x80);
+        self.a.orr(rd, rd, W11.lsl(6));
+        self.a.orr_imm(rd, rd, 0x30);
+        self.a.orr(rd, rd, W28);
+        self.a.ldr(W16, Mem::offset(X19, offsets::reg(GuestReg::D) as i32));
+        self.a.orr(rd, rd, W16.lsl(3));
+        self.a.ldr(W16, Mem::offset(X19, offsets::reg(GuestReg::I) as i32));
+        self.a.orr(rd, rd, W16.lsl(2));
+        self.a.tst_imm(W10, 0xFF);
+        self.a.cset(W16, Cond::Eq);
+        self.a.orr(rd, rd, W16.lsl(1));
+    }
+
+    fn helper(&mut self, i: usize, helper: Helper, dst: Dst, args: [Operand; 3]) -> Result<(), CodegenError> {
+        // Arguments to the spill area first (they may sit in w0-w2).
+        for (slot, arg) in args.iter().enumerate() {
+            let r = self.read(*arg, W16);
+            self.a.str(r.as_x(), Mem::offset(X19, offsets::spill(slot) as i32));
+        }
+        self.release(i);
+        // Save what the call may clobber: N, Z, V, the instruction count
+        // and every live temporary.
+        let live: Vec<u8> = self.tmp_regs.iter().flatten().copied().collect();
+        if live.len() + 7 > SPILL_SLOTS {
+            return Err(CodegenError::OutOfRegisters(self.block.start));
+        }
+        self.a.stp(x(9), x(10), Mem::offset(X19, offsets::spill(3) as i32));
+        self.a.stp(x(11), X12, Mem::offset(X19, offsets::spill(5) as i32));
+        for (k, &reg) in live.iter().enumerate() {
+            self.a.str(x(reg), Mem::offset(X19, offsets::spill(7 + k) as i32));
+        }
+        self.a.ldr(W0, Mem::offset(X19, offsets::spill(0) as i32));
+        self.a.ldr(W1, Mem::offset(X19, offsets::spill(1) as i32));
+        self.a.ldr(W2, Mem::offset(X19, offsets::spill(2) as i32));
+        let index = match helper {
+            Helper::AdcDecimal => 0,
+            Helper::SbcDecimal => 1,
+            Helper::ArrDecimal => 2,
+        };
+        self.a.ldr(X16, Mem::offset(X19, offsets::helper(index) as i32));
+        self.a.blr(X16);
+        self.a.mov(W17, W0);
+        for (k, &reg) in live.iter().enumerate() {
+            self.a.ldr(x(reg), Mem::offset(X19, offsets::spill(7 + k) as i32));
+        }
+        self.a.ldp(x(9), x(10), Mem::offset(X19, offsets::spill(3) as i32));
+        self.a.ldp(x(11), X12, Mem::offset(X19, offsets::spill(5) as i32));
+        let rd = self.target(dst)?;
+        self.a.mov(rd, W17);
+        self.commit(dst, rd);
+        Ok(())
+    }
+
+    /// Adds the block's static cycles and instructions (`cycles`, `insns`).
+    fn account(&mut self, cycles: u32, insns: u32) {
+        if cycles > 0 {
+            self.a.add_imm(X26, X26, cycles);
+        }
+        if insns > 0 {
+            self.a.add_imm(X12, X12, insns);
+        }
+    }
+
+    /// w0 = `pc`, w1 = `reason`, branch to the common exit.
+    fn leave_with(&mut self, pc: u32, reason: ExitReason) {
+        self.a.mov_imm(W0, u64::from(pc));
+        self.a.mov_imm(W1, reason as u64);
+        self.branch_to_epilogue();
+    }
+
+    fn branch_to_epilogue(&mut self) {
+        self.epilogue_branches.push(self.a.offset() / 4);
+        // Placeholder; the block cache patches it once the block is placed.
+        self.a.emit(super::NOP);
+    }
+
+    /// A linkable exit to `target` (a NOP slot, then the fall-back).
+    fn linkable(&mut self, target: u16, decimal: Option<bool>) {
+        if let Some(decimal) = decimal {
+            self.exits.push(ExitSlot {
+                word: self.a.offset() / 4,
+                target,
+                decimal,
+            });
+            self.a.nop();
+        }
+        self.leave_with(u32::from(target), ExitReason::Next);
+    }
+
+    fn jump(&mut self, target: u16, from: u16, decimal: Option<bool>) {
+        if self.config.stop_on_trap && target == from {
+            self.leave_with(u32::from(from), ExitReason::Trap);
+        } else {
+            self.linkable(target, decimal);
+        }
+    }
+
+    fn exit(&mut self) -> Result<(), CodegenError> {
+        let block = self.block;
+        let decimal = block.exit_decimal;
+        self.account(u32::from(block.cycles), u32::from(block.instructions));
+        match block.exit {
+            Exit::Jump { target, from } => self.jump(target, from, decimal),
+            Exit::Dispatch { target } => self.leave_with(u32::from(target), ExitReason::Next),
+            Exit::Interpret { pc } => self.leave_with(u32::from(pc), ExitReason::Interpret),
+            Exit::Branch {
+                cond,
+                taken,
+                not_taken,
+                taken_cycles,
+                from,
+            } => {
+                let taken_label = self.a.new_label();
+                match (cond.flag, cond.set) {
+                    (GuestReg::Z, set) => {
+                        self.a.tst_imm(W10, 0xFF);
+                        self.a.b_cond(if set { Cond::Eq } else { Cond::Ne }, taken_label);
+                    }
+                    (GuestReg::N, true) => self.a.tbnz(W9, 7, taken_label),
+                    (GuestReg::N, false) => self.a.tbz(W9, 7, taken_label),
+                    (flag, set) => {
+                        let reg = guest_reg(flag).expect("C and V are pinned");
+                        if set {
+                            self.a.cbnz(reg, taken_label);
+                        } else {
+                            self.a.cbz(reg, taken_label);
+                        }
+                    }
+                }
+                self.jump(not_taken, from, decimal);
+                self.a.bind(taken_label);
+                self.a.add_imm(X26, X26, u32::from(taken_cycles));
+                self.jump(taken, from, decimal);
+            }
+            Exit::Indirect { target, from } => {
+                let rt = self.read(target, W17);
+                self.a.mov(W0, rt);
+                if self.config.stop_on_trap {
+                    let trap = self.a.new_label();
+                    self.a.cmp_imm(W0, u32::from(from));
+                    self.a.b_cond(Cond::Eq, trap);
+                    self.a.mov_imm(W1, ExitReason::Next as u64);
+                    self.branch_to_epilogue();
+                    self.a.bind(trap);
+                    self.a.mov_imm(W1, ExitReason::Trap as u64);
+                    self.branch_to_epilogue();
+                } else {
+                    self.a.mov_imm(W1, ExitReason::Next as u64);
+                    self.branch_to_epilogue();
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn emit_stubs(&mut self) {
+        for stub in std::mem::take(&mut self.stubs) {
+            match stub {
+                Stub::Side { label, insn } => {
+                    self.a.bind(label);
+                    self.account(u32::from(insn.cycles), u32::from(insn.index));
+                    self.leave_with(u32::from(insn.pc), ExitReason::Interpret);
+                }
+                Stub::CodeWrite {
+                    label,
+                    insn,
+                    cycles_after,
+                    resume,
+                    addr,
+                } => {
+                    self.a.bind(label);
+                    let addr = match addr {
+                        StoredAddr::Reg(r) => r,
+                        StoredAddr::Imm(v) => {
+                            self.a.mov_imm(W17, u64::from(v));
+                            W17
+                        }
+                    };
+                    self.a.str(addr, Mem::offset(X19, offsets::EXIT_ADDR as i32));
+                    self.account(u32::from(cycles_after), u32::from(insn.index) + 1);
+                    self.leave_with(u32::from(resume), ExitReason::CodeWrite);
+                }
+            }
+        }
+    }
+}
+
+/// The size of [`JitContext`], checked against the offsets the stubs use.
+pub const CONTEXT_SIZE: usize = size_of::<JitContext>();

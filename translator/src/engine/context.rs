@@ -1,0 +1,115 @@
+//! The block that generated code and the dispatcher share: guest registers
+//! (loaded into pinned host registers on entry, stored back on exit), the
+//! cycle deadline, pointers to guest memory and the code map, and the exit
+//! report. `#[repr(C)]`: its field offsets are part of the generated code.
+
+use crate::ir::Reg;
+use core::mem::offset_of;
+
+/// How generated code returned to the dispatcher.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[repr(u32)]
+pub enum ExitReason {
+    /// Continue at `exit_pc`.
+    Next = 0,
+    /// The interpreter must run the instruction at `exit_pc` (an I/O access,
+    /// or an instruction the translator does not compile).
+    Interpret = 1,
+    /// A store hit translated code (`exit_addr`); continue at `exit_pc`
+    /// after invalidating.
+    CodeWrite = 2,
+    /// The block at `exit_pc` did not start: its worst case does not fit
+    /// before the deadline.
+    Budget = 3,
+    /// The instruction at `exit_pc` jumped to itself.
+    Trap = 4,
+}
+
+impl ExitReason {
+    /// Decodes the word generated code stored.
+    pub fn from_word(word: u32) -> Option<Self> {
+        Some(match word {
+            0 => Self::Next,
+            1 => Self::Interpret,
+            2 => Self::CodeWrite,
+            3 => Self::Budget,
+            4 => Self::Trap,
+            _ => return None,
+        })
+    }
+}
+
+/// Pure helpers generated code calls: `fn(a, m, p) -> result | p' << 8`.
+pub type HelperFn = extern "C" fn(u32, u32, u32) -> u32;
+
+/// Slots for values saved around helper calls.
+pub const SPILL_SLOTS: usize = 16;
+
+/// The shared block. Guest values are kept in `u32`s the way the IR holds
+/// them (see [`crate::ir`]).
+#[derive(Debug)]
+#[repr(C)]
+pub struct JitContext {
+    /// IR register locations, indexed by [`Reg::index`].
+    pub regs: [u32; 10],
+    /// Guest cycle counter.
+    pub cycles: u64,
+    /// A block starts only if its worst case ends at or before this cycle.
+    pub deadline: u64,
+    /// Guest instructions executed by generated code.
+    pub instructions: u64,
+    /// Base of the guest memory's backing store.
+    pub memory: *mut u8,
+    /// The guest page table (one `u32` per page).
+    pub pages: *const u32,
+    /// One bit per guest byte: set where translated code came from.
+    pub code_map: *const u8,
+    /// Decimal-mode helpers, indexed like [`crate::ir::Helper`].
+    pub helpers: [HelperFn; 3],
+    /// Where the guest continues.
+    pub exit_pc: u32,
+    /// An [`ExitReason`] word.
+    pub exit_reason: u32,
+    /// The stored-to address of a [`ExitReason::CodeWrite`].
+    pub exit_addr: u32,
+    /// Padding (keeps `spill` 8-aligned).
+    pub reserved: u32,
+    /// Save area for helper calls.
+    pub spill: [u64; SPILL_SLOTS],
+}
+
+/// Byte offsets of [`JitContext`] fields, for the code generator.
+pub mod offsets {
+    use super::*;
+
+    /// Offset of the location of `reg`.
+    pub const fn reg(reg: Reg) -> u32 {
+        (offset_of!(JitContext, regs) + reg.index() * 4) as u32
+    }
+    /// `cycles`
+    pub const CYCLES: u32 = offset_of!(JitContext, cycles) as u32;
+    /// `deadline`
+    pub const DEADLINE: u32 = offset_of!(JitContext, deadline) as u32;
+    /// `instructions`
+    pub const INSTRUCTIONS: u32 = offset_of!(JitContext, instructions) as u32;
+    /// `memory`
+    pub const MEMORY: u32 = offset_of!(JitContext, memory) as u32;
+    /// `pages`
+    pub const PAGES: u32 = offset_of!(JitContext, pages) as u32;
+    /// `code_map`
+    pub const CODE_MAP: u32 = offset_of!(JitContext, code_map) as u32;
+    /// `helpers[i]`
+    pub const fn helper(i: usize) -> u32 {
+        (offset_of!(JitContext, helpers) + i * 8) as u32
+    }
+    /// `exit_pc`
+    pub const EXIT_PC: u32 = offset_of!(JitContext, exit_pc) as u32;
+    /// `exit_reason`
+    pub const EXIT_REASON: u32 = offset_of!(JitContext, exit_reason) as u32;
+    /// `exit_addr`
+    pub const EXIT_ADDR: u32 = offset_of!(JitContext, exit_addr) as u32;
+    /// `spill[i]`
+    pub const fn spill(i: usize) -> u32 {
+        (offset_of!(JitContext, spill) + i * 8) as u32
+    }
+}

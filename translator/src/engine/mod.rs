@@ -1,0 +1,3 @@
+//! Engines that run guest code through the translator.
+
+pub mod context;

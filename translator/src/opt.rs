@@ -1,0 +1,294 @@
+//! IR passes run on every block before code generation:
+//!
+//! 1. constant folding: temporaries and guest registers holding known
+//!    constants are replaced by immediates, and operations on immediates
+//!    are computed at translation time;
+//! 2. dead-flag elimination: a flag written again before anything reads it
+//!    (no op, no exit, no side exit in between) is not computed;
+//! 3. dead-temporary elimination: pure ops whose result nobody uses go.
+//!
+//! Every pass preserves the block's observable behaviour, which the
+//! lifter's differential test checks through the IR evaluator.
+
+use crate::ir::{Addr, Block, Dst, Exit, Op, Operand, Reg};
+
+/// Runs every pass on `block`.
+pub fn optimize(block: &mut Block) {
+    fold_constants(block);
+    eliminate_dead_flags(block);
+    eliminate_dead_temporaries(block);
+}
+
+/// Known constant values of temporaries and guest registers.
+struct Constants {
+    tmps: [Option<u32>; 256],
+    regs: [Option<u32>; Reg::ALL.len()],
+}
+
+impl Constants {
+    fn new() -> Self {
+        Self {
+            tmps: [None; 256],
+            regs: [None; Reg::ALL.len()],
+        }
+    }
+
+    fn get(&self, operand: Operand) -> Option<u32> {
+        match operand {
+            Operand::Imm(v) => Some(v),
+            Operand::Tmp(t) => self.tmps[usize::from(t.0)],
+            Operand::Reg(r) => self.regs[r.index()],
+        }
+    }
+
+    fn fold(&self, operand: &mut Operand) {
+        if let Some(v) = self.get(*operand) {
+            *operand = Operand::Imm(v);
+        }
+    }
+
+    fn set(&mut self, dst: Dst, value: Option<u32>) {
+        match dst {
+            Dst::Tmp(t) => self.tmps[usize::from(t.0)] = value,
+            Dst::Reg(r) => self.regs[r.index()] = value,
+        }
+    }
+
+    fn forget_flags(&mut self) {
+        for flag in Reg::FLAGS {
+            self.regs[flag.index()] = None;
+        }
+    }
+}
+
+fn fold_addr(constants: &Constants, addr: &mut Addr) {
+    match addr {
+        Addr::Page { offset, .. } => constants.fold(offset),
+        Addr::Dynamic(a) => constants.fold(a),
+    }
+}
+
+/// Propagates constants forward through the block.
+pub fn fold_constants(block: &mut Block) {
+    let mut known = Constants::new();
+    for op in &mut block.ops {
+        match op {
+            Op::Insn { .. } => known.tmps = [None; 256],
+            Op::Mov { dst, src } => {
+                known.fold(src);
+                let value = known.get(*src);
+                known.set(*dst, value);
+            }
+            Op::Bin { op: bin, dst, a, b } => {
+                known.fold(a);
+                known.fold(b);
+                match (*a, *b) {
+                    (Operand::Imm(x), Operand::Imm(y)) => {
+                        let v = bin.apply(x, y);
+                        let dst = *dst;
+                        *op = Op::Mov {
+                            dst,
+                            src: Operand::Imm(v),
+                        };
+                        known.set(dst, Some(v));
+                    }
+                    _ => known.set(*dst, None),
+                }
+            }
+            Op::Bit { dst, src, bit } => {
+                known.fold(src);
+                match *src {
+                    Operand::Imm(v) => {
+                        let (dst, v) = (*dst, (v >> *bit) & 1);
+                        *op = Op::Mov {
+                            dst,
+                            src: Operand::Imm(v),
+                        };
+                        known.set(dst, Some(v));
+                    }
+                    _ => known.set(*dst, None),
+                }
+            }
+            Op::Overflow { dst, a, b, r } => {
+                known.fold(a);
+                known.fold(b);
+                known.fold(r);
+                match (*a, *b, *r) {
+                    (Operand::Imm(a), Operand::Imm(b), Operand::Imm(r)) => {
+                        let (dst, v) = (*dst, ((!(a ^ b) & (a ^ r)) >> 7) & 1);
+                        *op = Op::Mov {
+                            dst,
+                            src: Operand::Imm(v),
+                        };
+                        known.set(dst, Some(v));
+                    }
+                    _ => known.set(*dst, None),
+                }
+            }
+            Op::PackP { dst } => known.set(*dst, None),
+            Op::UnpackP { src } => {
+                known.fold(src);
+                known.forget_flags();
+            }
+            Op::Load { dst, addr } => {
+                fold_addr(&known, addr);
+                known.set(*dst, None);
+            }
+            Op::ProbeRead { addr } | Op::ProbeWrite { addr } => known.fold(addr),
+            Op::Store { addr, src } => {
+                fold_addr(&known, addr);
+                known.fold(src);
+            }
+            Op::CodeCheck { addr, .. } => known.fold(addr),
+            Op::Penalty { src } => known.fold(src),
+            Op::Helper { dst, args, .. } => {
+                for arg in args.iter_mut() {
+                    known.fold(arg);
+                }
+                known.set(*dst, None);
+            }
+        }
+    }
+    if let Exit::Indirect { target, .. } = &mut block.exit {
+        known.fold(target);
+    }
+}
+
+/// The flags (N, Z, C, V, I, D) as a bit set indexed by [`Reg::index`].
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct FlagSet(u16);
+
+impl FlagSet {
+    const ALL: FlagSet = FlagSet(
+        1 << Reg::N.index() | 1 << Reg::Z.index() | 1 << Reg::C.index() | 1 << Reg::V.index() | 1 << Reg::I.index() | 1 << Reg::D.index(),
+    );
+
+    fn contains(self, r: Reg) -> bool {
+        self.0 & (1 << r.index()) != 0
+    }
+
+    fn insert(&mut self, r: Reg) {
+        self.0 |= 1 << r.index();
+    }
+
+    fn remove(&mut self, r: Reg) {
+        self.0 &= !(1 << r.index());
+    }
+}
+
+fn is_flag(r: Reg) -> bool {
+    Reg::FLAGS.contains(&r)
+}
+
+fn reads_flag(operand: Operand, live: &mut FlagSet) {
+    if let Operand::Reg(r) = operand
+        && is_flag(r)
+    {
+        live.insert(r);
+    }
+}
+
+/// Operands an op reads.
+fn sources(op: &Op) -> Vec<Operand> {
+    let addr_operand = |addr: &Addr| match addr {
+        Addr::Page { offset, .. } => *offset,
+        Addr::Dynamic(a) => *a,
+    };
+    match op {
+        Op::Insn { .. } | Op::PackP { .. } => vec![],
+        Op::Mov { src, .. } | Op::Bit { src, .. } | Op::UnpackP { src } | Op::Penalty { src } => vec![*src],
+        Op::Bin { a, b, .. } => vec![*a, *b],
+        Op::Overflow { a, b, r, .. } => vec![*a, *b, *r],
+        Op::Load { addr, .. } => vec![addr_operand(addr)],
+        Op::ProbeRead { addr } | Op::ProbeWrite { addr } | Op::CodeCheck { addr, .. } => vec![*addr],
+        Op::Store { addr, src } => vec![addr_operand(addr), *src],
+        Op::Helper { args, .. } => args.to_vec(),
+    }
+}
+
+/// The location an op writes, if it is a pure computation of one value.
+fn pure_dst(op: &Op) -> Option<Dst> {
+    match op {
+        Op::Mov { dst, .. } | Op::Bin { dst, .. } | Op::Bit { dst, .. } | Op::Overflow { dst, .. } | Op::PackP { dst } => Some(*dst),
+        _ => None,
+    }
+}
+
+/// Whether the block may leave at this op with the state as it is (all
+/// flags then matter).
+fn may_leave(op: &Op) -> bool {
+    matches!(
+        op,
+        Op::Load { addr: Addr::Dynamic(_), .. }
+            | Op::ProbeRead { .. }
+            | Op::ProbeWrite { .. }
+            | Op::CodeCheck { .. }
+    )
+}
+
+/// Deletes flag writes that are overwritten before being read.
+pub fn eliminate_dead_flags(block: &mut Block) {
+    // Everything is live at the exit: the next block or the interpreter reads it.
+    let mut live = FlagSet::ALL;
+    let mut keep = vec![true; block.ops.len()];
+    for (i, op) in block.ops.iter().enumerate().rev() {
+        if may_leave(op) || matches!(op, Op::PackP { .. } | Op::Helper { .. }) {
+            live = FlagSet::ALL;
+        }
+        if let Op::UnpackP { src } = op {
+            for flag in Reg::FLAGS {
+                live.remove(flag);
+            }
+            reads_flag(*src, &mut live);
+            continue;
+        }
+        if let Some(Dst::Reg(r)) = pure_dst(op)
+            && is_flag(r)
+        {
+            if !live.contains(r) {
+                keep[i] = false;
+                continue;
+            }
+            live.remove(r);
+        }
+        for src in sources(op) {
+            reads_flag(src, &mut live);
+        }
+    }
+    let mut keep = keep.into_iter();
+    block.ops.retain(|_| keep.next().unwrap_or(true));
+}
+
+/// Deletes pure ops whose temporary result is never used.
+pub fn eliminate_dead_temporaries(block: &mut Block) {
+    let mut used = [false; 256];
+    if let Exit::Indirect {
+        target: Operand::Tmp(t),
+        ..
+    } = block.exit
+    {
+        used[usize::from(t.0)] = true;
+    }
+    let mut keep = vec![true; block.ops.len()];
+    for (i, op) in block.ops.iter().enumerate().rev() {
+        if let Op::Insn { .. } = op {
+            // Temporaries are local to one instruction.
+            used = [false; 256];
+            continue;
+        }
+        if let Some(Dst::Tmp(t)) = pure_dst(op) {
+            if !used[usize::from(t.0)] {
+                keep[i] = false;
+                continue;
+            }
+            used[usize::from(t.0)] = false;
+        }
+        for src in sources(op) {
+            if let Operand::Tmp(t) = src {
+                used[usize::from(t.0)] = true;
+            }
+        }
+    }
+    let mut keep = keep.into_iter();
+    block.ops.retain(|_| keep.next().unwrap_or(true));
+}
