@@ -4,6 +4,7 @@
 //!   journal through which all machine code is written, patched and poisoned.
 
 pub mod backend;
+pub mod cache;
 pub mod engine;
 pub mod ir;
 pub mod jitmem;

@@ -160,7 +160,12 @@ struct FlagSet(u16);
 
 impl FlagSet {
     const ALL: FlagSet = FlagSet(
-        1 << Reg::N.index() | 1 << Reg::Z.index() | 1 << Reg::C.index() | 1 << Reg::V.index() | 1 << Reg::I.index() | 1 << Reg::D.index(),
+        1 << Reg::N.index()
+            | 1 << Reg::Z.index()
+            | 1 << Reg::C.index()
+            | 1 << Reg::V.index()
+            | 1 << Reg::I.index()
+            | 1 << Reg::D.index(),
     );
 
     fn contains(self, r: Reg) -> bool {
@@ -196,11 +201,15 @@ fn sources(op: &Op) -> Vec<Operand> {
     };
     match op {
         Op::Insn { .. } | Op::PackP { .. } => vec![],
-        Op::Mov { src, .. } | Op::Bit { src, .. } | Op::UnpackP { src } | Op::Penalty { src } => vec![*src],
+        Op::Mov { src, .. } | Op::Bit { src, .. } | Op::UnpackP { src } | Op::Penalty { src } => {
+            vec![*src]
+        }
         Op::Bin { a, b, .. } => vec![*a, *b],
         Op::Overflow { a, b, r, .. } => vec![*a, *b, *r],
         Op::Load { addr, .. } => vec![addr_operand(addr)],
-        Op::ProbeRead { addr } | Op::ProbeWrite { addr } | Op::CodeCheck { addr, .. } => vec![*addr],
+        Op::ProbeRead { addr } | Op::ProbeWrite { addr } | Op::CodeCheck { addr, .. } => {
+            vec![*addr]
+        }
         Op::Store { addr, src } => vec![addr_operand(addr), *src],
         Op::Helper { args, .. } => args.to_vec(),
     }
@@ -209,7 +218,11 @@ fn sources(op: &Op) -> Vec<Operand> {
 /// The location an op writes, if it is a pure computation of one value.
 fn pure_dst(op: &Op) -> Option<Dst> {
     match op {
-        Op::Mov { dst, .. } | Op::Bin { dst, .. } | Op::Bit { dst, .. } | Op::Overflow { dst, .. } | Op::PackP { dst } => Some(*dst),
+        Op::Mov { dst, .. }
+        | Op::Bin { dst, .. }
+        | Op::Bit { dst, .. }
+        | Op::Overflow { dst, .. }
+        | Op::PackP { dst } => Some(*dst),
         _ => None,
     }
 }
@@ -219,8 +232,10 @@ fn pure_dst(op: &Op) -> Option<Dst> {
 fn may_leave(op: &Op) -> bool {
     matches!(
         op,
-        Op::Load { addr: Addr::Dynamic(_), .. }
-            | Op::ProbeRead { .. }
+        Op::Load {
+            addr: Addr::Dynamic(_),
+            ..
+        } | Op::ProbeRead { .. }
             | Op::ProbeWrite { .. }
             | Op::CodeCheck { .. }
     )

@@ -106,6 +106,16 @@ impl Cpu {
         self.jammed
     }
 
+    /// No interrupt is pending, sampled or in the edge detector, and the
+    /// NMI line was last seen at `nmi_line`: the next instructions can run
+    /// without interrupt polling as long as the bus's lines stay as they
+    /// are (IRQ released, NMI unchanged). The JIT enters generated code
+    /// only then.
+    pub fn interrupts_quiet(&self, nmi_line: bool) -> bool {
+        !(self.interrupt_pending || self.irq_now || self.irq_prev || self.nmi_now || self.nmi_prev)
+            && self.nmi_level == nmi_line
+    }
+
     /// Moves execution to `pc`. This is an outside intervention (loaders,
     /// debuggers), so it also clears the jammed state.
     pub fn set_pc(&mut self, pc: u16) {

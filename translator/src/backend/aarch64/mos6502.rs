@@ -123,7 +123,16 @@ pub fn emit_runtime() -> Result<Runtime, CodegenError> {
     a.mov(X19, X0);
     a.ldr(X20, Mem::offset(X19, offsets::MEMORY as i32));
     a.ldr(X21, Mem::offset(X19, offsets::PAGES as i32));
-    for r in [GuestReg::A, GuestReg::X, GuestReg::Y, GuestReg::S, GuestReg::N, GuestReg::Z, GuestReg::C, GuestReg::V] {
+    for r in [
+        GuestReg::A,
+        GuestReg::X,
+        GuestReg::Y,
+        GuestReg::S,
+        GuestReg::N,
+        GuestReg::Z,
+        GuestReg::C,
+        GuestReg::V,
+    ] {
         let host = guest_reg(r).expect("pinned");
         a.ldr(host, Mem::offset(X19, offsets::reg(r) as i32));
     }
@@ -136,7 +145,16 @@ pub fn emit_runtime() -> Result<Runtime, CodegenError> {
     let epilogue = a.offset() as u32;
     a.str(W0, Mem::offset(X19, offsets::EXIT_PC as i32));
     a.str(W1, Mem::offset(X19, offsets::EXIT_REASON as i32));
-    for r in [GuestReg::A, GuestReg::X, GuestReg::Y, GuestReg::S, GuestReg::N, GuestReg::Z, GuestReg::C, GuestReg::V] {
+    for r in [
+        GuestReg::A,
+        GuestReg::X,
+        GuestReg::Y,
+        GuestReg::S,
+        GuestReg::N,
+        GuestReg::Z,
+        GuestReg::C,
+        GuestReg::V,
+    ] {
         let host = guest_reg(r).expect("pinned");
         a.str(host, Mem::offset(X19, offsets::reg(r) as i32));
     }
@@ -149,7 +167,9 @@ pub fn emit_runtime() -> Result<Runtime, CodegenError> {
     a.ldp(X27, X28, Mem::offset(super::SP, 80));
     a.ldp(X29, X30, Mem::post(super::SP, FRAME));
     a.ret();
-    let words = a.finish().map_err(|e| CodegenError::Encode(e.to_string()))?;
+    let words = a
+        .finish()
+        .map_err(|e| CodegenError::Encode(e.to_string()))?;
     Ok(Runtime { words, epilogue })
 }
 
@@ -203,7 +223,11 @@ struct Codegen<'a> {
 
 /// Compiles `block`. Page accesses are resolved against `memory`'s page
 /// table now, so a block is only valid for the mapping it was compiled for.
-pub fn emit_block(block: &Block, memory: &MappedMemory, config: CodegenConfig) -> Result<Emitted, CodegenError> {
+pub fn emit_block(
+    block: &Block,
+    memory: &MappedMemory,
+    config: CodegenConfig,
+) -> Result<Emitted, CodegenError> {
     let mut cg = Codegen {
         a: Assembler::new(),
         memory,
@@ -236,7 +260,9 @@ pub fn emit_block(block: &Block, memory: &MappedMemory, config: CodegenConfig) -
     cg.a.bind(budget_exit);
     cg.leave_with(u32::from(block.start), ExitReason::Budget);
     cg.emit_stubs();
-    let words = cg.a.finish().map_err(|e| CodegenError::Encode(e.to_string()))?;
+    let words =
+        cg.a.finish()
+            .map_err(|e| CodegenError::Encode(e.to_string()))?;
     Ok(Emitted {
         words,
         exits: cg.exits,
@@ -288,11 +314,15 @@ fn op_sources(op: &Op) -> Vec<Operand> {
     };
     match op {
         Op::Insn { .. } | Op::PackP { .. } => vec![],
-        Op::Mov { src, .. } | Op::Bit { src, .. } | Op::UnpackP { src } | Op::Penalty { src } => vec![*src],
+        Op::Mov { src, .. } | Op::Bit { src, .. } | Op::UnpackP { src } | Op::Penalty { src } => {
+            vec![*src]
+        }
         Op::Bin { a, b, .. } => vec![*a, *b],
         Op::Overflow { a, b, r, .. } => vec![*a, *b, *r],
         Op::Load { addr, .. } => vec![addr_operand(addr)],
-        Op::ProbeRead { addr } | Op::ProbeWrite { addr } | Op::CodeCheck { addr, .. } => vec![*addr],
+        Op::ProbeRead { addr } | Op::ProbeWrite { addr } | Op::CodeCheck { addr, .. } => {
+            vec![*addr]
+        }
         Op::Store { addr, src } => vec![addr_operand(addr), *src],
         Op::Helper { args, .. } => args.to_vec(),
     }
@@ -317,11 +347,14 @@ impl Codegen<'_> {
             Operand::Reg(r) => match guest_reg(r) {
                 Some(host) => host,
                 None => {
-                    self.a.ldr(scratch, Mem::offset(X19, offsets::reg(r) as i32));
+                    self.a
+                        .ldr(scratch, Mem::offset(X19, offsets::reg(r) as i32));
                     scratch
                 }
             },
-            Operand::Tmp(t) => w(self.tmp_regs[usize::from(t.0)].expect("temporary defined before use")),
+            Operand::Tmp(t) => {
+                w(self.tmp_regs[usize::from(t.0)].expect("temporary defined before use"))
+            }
             Operand::Imm(v) => {
                 if v == 0 {
                     super::WZR
@@ -339,7 +372,10 @@ impl Codegen<'_> {
         Ok(match dst {
             Dst::Reg(r) => guest_reg(r).unwrap_or(W16),
             Dst::Tmp(t) => {
-                let reg = self.free.pop().ok_or(CodegenError::OutOfRegisters(self.block.start))?;
+                let reg = self
+                    .free
+                    .pop()
+                    .ok_or(CodegenError::OutOfRegisters(self.block.start))?;
                 self.tmp_regs[usize::from(t.0)] = Some(reg);
                 w(reg)
             }
@@ -360,7 +396,10 @@ impl Codegen<'_> {
         }
         let label = self.a.new_label();
         self.side_label = Some(label);
-        self.stubs.push(Stub::Side { label, insn: self.insn });
+        self.stubs.push(Stub::Side {
+            label,
+            insn: self.insn,
+        });
         label
     }
 
@@ -423,9 +462,11 @@ impl Codegen<'_> {
                 self.a.and_imm(W28, W17, 1);
                 self.a.ubfx(W11, W17, 6, 1);
                 self.a.ubfx(W16, W17, 2, 1);
-                self.a.str(W16, Mem::offset(X19, offsets::reg(GuestReg::I) as i32));
+                self.a
+                    .str(W16, Mem::offset(X19, offsets::reg(GuestReg::I) as i32));
                 self.a.ubfx(W16, W17, 3, 1);
-                self.a.str(W16, Mem::offset(X19, offsets::reg(GuestReg::D) as i32));
+                self.a
+                    .str(W16, Mem::offset(X19, offsets::reg(GuestReg::D) as i32));
             }
             Op::Load { dst, addr } => {
                 let mem = self.host_address(addr, false);
@@ -435,7 +476,11 @@ impl Codegen<'_> {
                 self.commit(dst, rd);
             }
             Op::ProbeRead { addr } | Op::ProbeWrite { addr } => {
-                let bit = if matches!(op, Op::ProbeRead { .. }) { 0 } else { 1 };
+                let bit = if matches!(op, Op::ProbeRead { .. }) {
+                    0
+                } else {
+                    1
+                };
                 let ra = self.read(addr, W17);
                 self.a.lsr_imm(W16, ra, 8);
                 self.a.ldr(W16, Mem::index_scaled(X21, X16));
@@ -501,13 +546,22 @@ impl Codegen<'_> {
             .ops
             .iter()
             .find_map(|op| match op {
-                Op::Insn { index: i, cycles, .. } if *i == index + 1 => Some(*cycles),
+                Op::Insn {
+                    index: i, cycles, ..
+                } if *i == index + 1 => Some(*cycles),
                 _ => None,
             })
             .unwrap_or(self.block.cycles)
     }
 
-    fn bin(&mut self, i: usize, op: BinOp, dst: Dst, a: Operand, b: Operand) -> Result<(), CodegenError> {
+    fn bin(
+        &mut self,
+        i: usize,
+        op: BinOp,
+        dst: Dst,
+        a: Operand,
+        b: Operand,
+    ) -> Result<(), CodegenError> {
         if let (Operand::Imm(x), Operand::Imm(y)) = (a, b) {
             self.release(i);
             let rd = self.target(dst)?;
@@ -530,11 +584,15 @@ impl Codegen<'_> {
                     BinOp::Sub if v < 4096 => self.a.sub_imm(rd, ra, v),
                     BinOp::Shl => self.a.lsl_imm(rd, ra, (v & 31) as u8),
                     BinOp::Shr => self.a.lsr_imm(rd, ra, (v & 31) as u8),
-                    BinOp::And | BinOp::Or | BinOp::Xor if encode_logical_imm(u64::from(v), false).is_some() => match op {
-                        BinOp::And => self.a.and_imm(rd, ra, u64::from(v)),
-                        BinOp::Or => self.a.orr_imm(rd, ra, u64::from(v)),
-                        _ => self.a.eor_imm(rd, ra, u64::from(v)),
-                    },
+                    BinOp::And | BinOp::Or | BinOp::Xor
+                        if encode_logical_imm(u64::from(v), false).is_some() =>
+                    {
+                        match op {
+                            BinOp::And => self.a.and_imm(rd, ra, u64::from(v)),
+                            BinOp::Or => self.a.orr_imm(rd, ra, u64::from(v)),
+                            _ => self.a.eor_imm(rd, ra, u64::from(v)),
+                        }
+                    }
                     _ => {
                         self.a.mov_imm(W17, u64::from(v));
                         self.reg_op(op, rd, ra, W17);
@@ -572,8 +630,13 @@ impl Codegen<'_> {
         match addr {
             Addr::Page { page, offset } => {
                 let entry = self.memory.pages()[usize::from(page)];
-                let base = if write { entry.write_offset() } else { entry.read_offset() }
-                    .expect("the lifter only emits page accesses to memory-backed pages") as u32;
+                let base = if write {
+                    entry.write_offset()
+                } else {
+                    entry.read_offset()
+                }
+                .expect("the lifter only emits page accesses to memory-backed pages")
+                    as u32;
                 match offset {
                     Operand::Imm(o) => {
                         let at = base + (o & 0xFF);
@@ -600,7 +663,12 @@ impl Codegen<'_> {
                 }
             }
             Addr::Dynamic(a) => {
-                let bit = if write { PageEntry::WRITE_IO } else { PageEntry::READ_IO }.trailing_zeros() as u8;
+                let bit = if write {
+                    PageEntry::WRITE_IO
+                } else {
+                    PageEntry::READ_IO
+                }
+                .trailing_zeros() as u8;
                 let ra = self.read(a, W17);
                 self.a.lsr_imm(W16, ra, 8);
                 self.a.ldr(W16, Mem::index_scaled(X21, X16));
@@ -624,7 +692,10 @@ impl Codegen<'_> {
         if !needs_register {
             return Ok(self.read(operand, W16));
         }
-        let reg = self.free.pop().ok_or(CodegenError::OutOfRegisters(self.block.start))?;
+        let reg = self
+            .free
+            .pop()
+            .ok_or(CodegenError::OutOfRegisters(self.block.start))?;
         borrowed.push(reg);
         Ok(self.read(operand, w(reg)))
     }
@@ -639,20 +710,29 @@ impl Codegen<'_> {
         self.a.orr(rd, rd, W11.lsl(6));
         self.a.orr_imm(rd, rd, 0x30);
         self.a.orr(rd, rd, W28);
-        self.a.ldr(W16, Mem::offset(X19, offsets::reg(GuestReg::D) as i32));
+        self.a
+            .ldr(W16, Mem::offset(X19, offsets::reg(GuestReg::D) as i32));
         self.a.orr(rd, rd, W16.lsl(3));
-        self.a.ldr(W16, Mem::offset(X19, offsets::reg(GuestReg::I) as i32));
+        self.a
+            .ldr(W16, Mem::offset(X19, offsets::reg(GuestReg::I) as i32));
         self.a.orr(rd, rd, W16.lsl(2));
         self.a.tst_imm(W10, 0xFF);
         self.a.cset(W16, Cond::Eq);
         self.a.orr(rd, rd, W16.lsl(1));
     }
 
-    fn helper(&mut self, i: usize, helper: Helper, dst: Dst, args: [Operand; 3]) -> Result<(), CodegenError> {
+    fn helper(
+        &mut self,
+        i: usize,
+        helper: Helper,
+        dst: Dst,
+        args: [Operand; 3],
+    ) -> Result<(), CodegenError> {
         // Arguments to the spill area first (they may sit in w0-w2).
         for (slot, arg) in args.iter().enumerate() {
             let r = self.read(*arg, W16);
-            self.a.str(r.as_x(), Mem::offset(X19, offsets::spill(slot) as i32));
+            self.a
+                .str(r.as_x(), Mem::offset(X19, offsets::spill(slot) as i32));
         }
         self.release(i);
         // Save what the call may clobber: N, Z, V, the instruction count
@@ -661,10 +741,13 @@ impl Codegen<'_> {
         if live.len() + 7 > SPILL_SLOTS {
             return Err(CodegenError::OutOfRegisters(self.block.start));
         }
-        self.a.stp(x(9), x(10), Mem::offset(X19, offsets::spill(3) as i32));
-        self.a.stp(x(11), X12, Mem::offset(X19, offsets::spill(5) as i32));
+        self.a
+            .stp(x(9), x(10), Mem::offset(X19, offsets::spill(3) as i32));
+        self.a
+            .stp(x(11), X12, Mem::offset(X19, offsets::spill(5) as i32));
         for (k, &reg) in live.iter().enumerate() {
-            self.a.str(x(reg), Mem::offset(X19, offsets::spill(7 + k) as i32));
+            self.a
+                .str(x(reg), Mem::offset(X19, offsets::spill(7 + k) as i32));
         }
         self.a.ldr(W0, Mem::offset(X19, offsets::spill(0) as i32));
         self.a.ldr(W1, Mem::offset(X19, offsets::spill(1) as i32));
@@ -674,14 +757,18 @@ impl Codegen<'_> {
             Helper::SbcDecimal => 1,
             Helper::ArrDecimal => 2,
         };
-        self.a.ldr(X16, Mem::offset(X19, offsets::helper(index) as i32));
+        self.a
+            .ldr(X16, Mem::offset(X19, offsets::helper(index) as i32));
         self.a.blr(X16);
         self.a.mov(W17, W0);
         for (k, &reg) in live.iter().enumerate() {
-            self.a.ldr(x(reg), Mem::offset(X19, offsets::spill(7 + k) as i32));
+            self.a
+                .ldr(x(reg), Mem::offset(X19, offsets::spill(7 + k) as i32));
         }
-        self.a.ldp(x(9), x(10), Mem::offset(X19, offsets::spill(3) as i32));
-        self.a.ldp(x(11), X12, Mem::offset(X19, offsets::spill(5) as i32));
+        self.a
+            .ldp(x(9), x(10), Mem::offset(X19, offsets::spill(3) as i32));
+        self.a
+            .ldp(x(11), X12, Mem::offset(X19, offsets::spill(5) as i32));
         let rd = self.target(dst)?;
         self.a.mov(rd, W17);
         self.commit(dst, rd);
@@ -751,7 +838,8 @@ impl Codegen<'_> {
                 match (cond.flag, cond.set) {
                     (GuestReg::Z, set) => {
                         self.a.tst_imm(W10, 0xFF);
-                        self.a.b_cond(if set { Cond::Eq } else { Cond::Ne }, taken_label);
+                        self.a
+                            .b_cond(if set { Cond::Eq } else { Cond::Ne }, taken_label);
                     }
                     (GuestReg::N, true) => self.a.tbnz(W9, 7, taken_label),
                     (GuestReg::N, false) => self.a.tbz(W9, 7, taken_label),
@@ -813,7 +901,8 @@ impl Codegen<'_> {
                             W17
                         }
                     };
-                    self.a.str(addr, Mem::offset(X19, offsets::EXIT_ADDR as i32));
+                    self.a
+                        .str(addr, Mem::offset(X19, offsets::EXIT_ADDR as i32));
                     self.account(u32::from(cycles_after), u32::from(insn.index) + 1);
                     self.leave_with(u32::from(resume), ExitReason::CodeWrite);
                 }

@@ -1,0 +1,393 @@
+//! The 6502 block cache: where translated blocks live in the arena, how
+//! the dispatcher finds them, how exits are linked, and what happens when
+//! the guest writes over translated code.
+//!
+//! - Lookup: a dense table indexed by (PC, D) holding block numbers.
+//! - Linking: each exit slot starts as a NOP (fall back to the dispatcher)
+//!   and becomes a `B` to its target once the target exists; both sides
+//!   are recorded so invalidation can unlink.
+//! - Self-modifying code: a bit per guest byte marks translated bytes.
+//!   A write there (from generated code or the interpreter) invalidates the
+//!   blocks whose bytes really changed: their lookup entries go, incoming
+//!   links are patched back to NOPs and their entry is poisoned. A page
+//!   invalidated again and again is left to the interpreter.
+//! - A full arena is reset and the cache starts over.
+
+use crate::backend::aarch64::mos6502::{CodegenConfig, Emitted, Runtime, emit_block, emit_runtime};
+use crate::backend::aarch64::{NOP, encode_b, to_le_bytes};
+use crate::ir::Block;
+use crate::jitmem::{Arena, Entry, JitMemError};
+use bitvec::prelude::{BitVec, Lsb0, bitvec};
+use retrojit_core::bus::MappedMemory;
+
+/// Index of a block in [`BlockCache::blocks`].
+pub type BlockId = u32;
+
+/// Invalidations of one page after which it is left to the interpreter.
+pub const HOT_PAGE_LIMIT: u32 = 64;
+
+/// One translated block.
+#[derive(Clone, Debug)]
+pub struct CachedBlock {
+    /// Entry PC.
+    pub start: u16,
+    /// Guest bytes translated.
+    pub len: u16,
+    /// D at entry.
+    pub decimal: bool,
+    /// Arena offset of the code.
+    pub offset: u32,
+    /// Code size in bytes.
+    pub size: u32,
+    /// Worst-case cycles (the budget it needs).
+    pub worst_cycles: u16,
+    /// Guest instructions.
+    pub instructions: u16,
+    /// The guest bytes it was translated from.
+    pub bytes: Vec<u8>,
+    /// Arena offsets of other blocks' exit slots linked to this one.
+    pub incoming: Vec<u32>,
+    /// Still valid.
+    pub live: bool,
+}
+
+/// Counters reported at the end of a run.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CacheStats {
+    /// Blocks compiled.
+    pub compiled: u64,
+    /// Code bytes emitted.
+    pub code_bytes: u64,
+    /// Microseconds spent compiling.
+    pub compile_micros: u64,
+    /// Exits linked.
+    pub links: u64,
+    /// Blocks invalidated by guest writes.
+    pub invalidations: u64,
+    /// Arena resets.
+    pub flushes: u64,
+    /// Pages handed to the interpreter for being rewritten too often.
+    pub hot_pages: u64,
+    /// Entry points that could not be translated.
+    pub untranslatable: u64,
+}
+
+/// An exit waiting for its target block to be compiled.
+#[derive(Clone, Copy, Debug)]
+struct PendingLink {
+    slot: u32,
+    from: BlockId,
+}
+
+/// Translated blocks of one 6502 engine.
+#[derive(Debug)]
+pub struct BlockCache {
+    arena: Arena,
+    runtime: Runtime,
+    /// Per (D << 16 | PC): block number + 1, or 0.
+    table: Vec<BlockId>,
+    blocks: Vec<CachedBlock>,
+    /// Blocks overlapping each guest page.
+    page_blocks: Vec<Vec<BlockId>>,
+    pending: Vec<Vec<PendingLink>>,
+    /// One bit per guest byte: translated code came from it.
+    code_map: BitVec<u8, Lsb0>,
+    page_invalidations: [u32; 256],
+    interpreted_pages: [bool; 256],
+    codegen: CodegenConfig,
+    link: bool,
+    /// Counters.
+    pub stats: CacheStats,
+}
+
+fn key(pc: u16, decimal: bool) -> usize {
+    usize::from(decimal) << 16 | usize::from(pc)
+}
+
+impl BlockCache {
+    /// A cache in an arena of `arena_size` bytes. `link` false keeps every
+    /// exit going through the dispatcher (lockstep checks each block).
+    pub fn new(arena_size: usize, codegen: CodegenConfig, link: bool) -> Result<Self, JitMemError> {
+        let mut arena = Arena::new(arena_size)?;
+        let runtime = emit_runtime().expect("the runtime stubs encode");
+        Self::install_runtime(&mut arena, &runtime)?;
+        Ok(Self {
+            arena,
+            runtime,
+            table: vec![0; 1 << 17],
+            blocks: Vec::new(),
+            page_blocks: vec![Vec::new(); 256],
+            pending: vec![Vec::new(); 1 << 17],
+            code_map: bitvec![u8, Lsb0; 0; 1 << 16],
+            page_invalidations: [0; 256],
+            interpreted_pages: [false; 256],
+            codegen,
+            link,
+            stats: CacheStats::default(),
+        })
+    }
+
+    fn install_runtime(arena: &mut Arena, runtime: &Runtime) -> Result<(), JitMemError> {
+        let bytes = to_le_bytes(&runtime.words);
+        let at = arena.alloc(bytes.len() as u32, 16)?;
+        debug_assert_eq!(at, 0, "the runtime stubs open the arena");
+        let mut journal = arena.journal();
+        journal.push(Entry::Copy {
+            dst: at,
+            bytes: &bytes,
+        });
+        arena.commit(&journal)
+    }
+
+    /// The entry trampoline (`extern "C" fn(*mut JitContext, entry)`).
+    pub fn trampoline(&self) -> *const u8 {
+        self.arena.code_ptr(0)
+    }
+
+    /// The code map, for generated code and the interpreter's write watch.
+    pub fn code_map(&self) -> &BitVec<u8, Lsb0> {
+        &self.code_map
+    }
+
+    /// The block entered at (`pc`, `decimal`), if translated.
+    pub fn lookup(&self, pc: u16, decimal: bool) -> Option<&CachedBlock> {
+        match self.table[key(pc, decimal)] {
+            0 => None,
+            id => Some(&self.blocks[id as usize - 1]),
+        }
+    }
+
+    /// RX address of a block's entry.
+    pub fn entry(&self, block: &CachedBlock) -> *const u8 {
+        self.arena.code_ptr(block.offset)
+    }
+
+    /// Whether blocks may start on `pc`'s page.
+    pub fn page_compilable(&self, pc: u16) -> bool {
+        !self.interpreted_pages[usize::from(pc >> 8)]
+    }
+
+    /// Code of a block, for dumps.
+    pub fn code(&self, block: &CachedBlock) -> &[u8] {
+        self.arena.code(block.offset..block.offset + block.size)
+    }
+
+    /// Compiles and installs `block`. Returns false when the backend cannot
+    /// compile it (the interpreter keeps running that code).
+    pub fn insert(&mut self, block: &Block, memory: &MappedMemory) -> Result<bool, JitMemError> {
+        let started = std::time::Instant::now();
+        let emitted = match emit_block(block, memory, self.codegen) {
+            Ok(emitted) => emitted,
+            Err(_) => {
+                self.stats.untranslatable += 1;
+                return Ok(false);
+            }
+        };
+        let size = (emitted.words.len() * 4) as u32;
+        let offset = match self.arena.alloc(size, 16) {
+            Ok(offset) => offset,
+            Err(JitMemError::ArenaFull { .. }) => {
+                self.flush()?;
+                self.arena.alloc(size, 16)?
+            }
+            Err(e) => return Err(e),
+        };
+        let id = self.blocks.len() as BlockId + 1;
+        let own_key = key(block.start, block.decimal);
+        let mut words = emitted.words.clone();
+        self.place(&emitted, &mut words, offset, id, own_key);
+
+        let bytes = to_le_bytes(&words);
+        let mut journal = self.arena.journal();
+        journal.push(Entry::Copy {
+            dst: offset,
+            bytes: &bytes,
+        });
+        // Exits that were waiting for this block now branch to it.
+        let waiting = if self.link {
+            std::mem::take(&mut self.pending[own_key])
+        } else {
+            Vec::new()
+        };
+        let mut incoming = Vec::new();
+        for link in &waiting {
+            if self.blocks[link.from as usize - 1].live {
+                let word = encode_b(u64::from(link.slot), u64::from(offset))
+                    .expect("arena offsets are in branch range");
+                journal.push(Entry::Patch32 {
+                    at: link.slot,
+                    word,
+                });
+                incoming.push(link.slot);
+                self.stats.links += 1;
+            }
+        }
+        // Links from this block to itself are already in the copied words.
+        incoming.extend(
+            emitted
+                .exits
+                .iter()
+                .filter(|e| key(e.target, e.decimal) == own_key)
+                .map(|e| offset + e.word as u32 * 4),
+        );
+        self.arena.commit(&journal)?;
+
+        let guest: Vec<u8> = (0..block.len)
+            .map(|i| memory.read(block.start.wrapping_add(i)).unwrap_or(0))
+            .collect();
+        self.blocks.push(CachedBlock {
+            start: block.start,
+            len: block.len,
+            decimal: block.decimal,
+            offset,
+            size,
+            worst_cycles: block.worst_cycles,
+            instructions: block.instructions,
+            bytes: guest,
+            incoming,
+            live: true,
+        });
+        self.table[own_key] = id;
+        for i in 0..block.len {
+            let addr = block.start.wrapping_add(i);
+            self.code_map.set(usize::from(addr), true);
+            let page = &mut self.page_blocks[usize::from(addr >> 8)];
+            if page.last() != Some(&id) {
+                page.push(id);
+            }
+        }
+        self.stats.compiled += 1;
+        self.stats.code_bytes += u64::from(size);
+        self.stats.compile_micros += started.elapsed().as_micros() as u64;
+        Ok(true)
+    }
+
+    /// Resolves a new block's branches to the common exit and links its
+    /// exits to targets that already exist (or queues them).
+    fn place(
+        &mut self,
+        emitted: &Emitted,
+        words: &mut [u32],
+        offset: u32,
+        id: BlockId,
+        own_key: usize,
+    ) {
+        for &index in &emitted.epilogue_branches {
+            let at = offset + index as u32 * 4;
+            words[index] = encode_b(u64::from(at), u64::from(self.runtime.epilogue))
+                .expect("arena offsets are in branch range");
+        }
+        if !self.link {
+            return;
+        }
+        for exit in &emitted.exits {
+            let slot = offset + exit.word as u32 * 4;
+            let target_key = key(exit.target, exit.decimal);
+            let target_offset = if target_key == own_key {
+                Some(offset)
+            } else {
+                match self.table[target_key] {
+                    0 => None,
+                    target => {
+                        let target = &mut self.blocks[target as usize - 1];
+                        target.incoming.push(slot);
+                        Some(target.offset)
+                    }
+                }
+            };
+            match target_offset {
+                Some(to) => {
+                    words[exit.word] = encode_b(u64::from(slot), u64::from(to))
+                        .expect("arena offsets are in branch range");
+                    self.stats.links += 1;
+                }
+                None => self.pending[target_key].push(PendingLink { slot, from: id }),
+            }
+        }
+    }
+
+    /// Whether `addr` holds translated code.
+    pub fn is_code(&self, addr: u16) -> bool {
+        self.code_map[usize::from(addr)]
+    }
+
+    /// The guest wrote translated code at `addr` (memory already holds the
+    /// new value): invalidates every block on that page whose bytes changed.
+    /// Checking the whole page also catches the other bytes the same
+    /// instruction stored (JSR and BRK push two or three).
+    pub fn invalidate_write(
+        &mut self,
+        addr: u16,
+        memory: &MappedMemory,
+    ) -> Result<(), JitMemError> {
+        let page = usize::from(addr >> 8);
+        let stale: Vec<BlockId> = self.page_blocks[page]
+            .iter()
+            .copied()
+            .filter(|&id| {
+                let b = &self.blocks[id as usize - 1];
+                b.live
+                    && b.bytes
+                        .iter()
+                        .enumerate()
+                        .any(|(i, &byte)| memory.read(b.start.wrapping_add(i as u16)) != Some(byte))
+            })
+            .collect();
+        if stale.is_empty() {
+            return Ok(());
+        }
+        let mut journal = self.arena.journal();
+        for &id in &stale {
+            let b = &mut self.blocks[id as usize - 1];
+            b.live = false;
+            let (start, len, entry_key) = (b.start, b.len, key(b.start, b.decimal));
+            for &slot in &b.incoming {
+                journal.push(Entry::Patch32 {
+                    at: slot,
+                    word: NOP,
+                });
+            }
+            journal.push(Entry::Poison {
+                range: b.offset..b.offset + 4,
+            });
+            if self.table[entry_key] == id {
+                self.table[entry_key] = 0;
+            }
+            self.stats.invalidations += 1;
+            self.clear_code_bits(start, len);
+        }
+        self.arena.commit(&journal)?;
+        self.page_invalidations[page] += 1;
+        if self.page_invalidations[page] == HOT_PAGE_LIMIT {
+            self.interpreted_pages[page] = true;
+            self.stats.hot_pages += 1;
+        }
+        Ok(())
+    }
+
+    /// Recomputes the code bits of `len` bytes from `start` from the blocks
+    /// still live there.
+    fn clear_code_bits(&mut self, start: u16, len: u16) {
+        for i in 0..len {
+            let addr = start.wrapping_add(i);
+            let covered = self.page_blocks[usize::from(addr >> 8)].iter().any(|&id| {
+                let b = &self.blocks[id as usize - 1];
+                b.live && addr.wrapping_sub(b.start) < b.len
+            });
+            self.code_map.set(usize::from(addr), covered);
+        }
+    }
+
+    /// Drops every block and resets the arena (it filled up).
+    pub fn flush(&mut self) -> Result<(), JitMemError> {
+        self.arena.reset()?;
+        Self::install_runtime(&mut self.arena, &self.runtime)?;
+        self.table.fill(0);
+        self.blocks.clear();
+        self.page_blocks.iter_mut().for_each(Vec::clear);
+        self.pending.iter_mut().for_each(Vec::clear);
+        self.code_map.fill(false);
+        self.stats.flushes += 1;
+        Ok(())
+    }
+}

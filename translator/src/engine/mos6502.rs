@@ -1,0 +1,445 @@
+//! The 6502 JIT engine: a dispatcher that runs translated blocks where it
+//! can and the interpreter everywhere else, with identical results.
+//!
+//! The dispatcher profiles block entries (the PCs it arrives at after a
+//! block or a control transfer), translates an entry once it has been seen
+//! `threshold` times, and enters generated code only when nothing can
+//! interrupt it: no interrupt pending or sampled, the IRQ line released,
+//! the NMI line unchanged, and the block's worst-case cycles fit before the
+//! run's cycle limit. Generated code hands instructions it does not
+//! compile (and accesses that turn out to be I/O) back to the interpreter,
+//! which also runs everything between blocks.
+
+use super::context::{ExitReason, HelperFn, JitContext, SPILL_SLOTS};
+use crate::backend::aarch64::mos6502::CodegenConfig;
+use crate::cache::{BlockCache, CacheStats};
+use crate::ir::eval::{IrState, call_helper};
+use crate::ir::{Helper, Reg};
+use crate::jitmem::{Isa, JitMemError};
+use crate::lift::mos6502::{LiftConfig, lift};
+use crate::opt::optimize;
+use retrojit_core::bus::{Bus6502, MappedBus};
+use retrojit_core::cpu::mos6502::{Cpu, Variant};
+use retrojit_core::engine::{Engine6502, Interpreter, RunLimits, RunOutcome, StopReason};
+
+/// Knobs of the translator.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct JitConfig {
+    /// Entries through the dispatcher before a block is translated.
+    pub threshold: u16,
+    /// Most guest instructions per block.
+    pub max_block_instructions: u16,
+    /// Bytes of the code region this engine carves for itself.
+    pub arena_size: usize,
+    /// Patch exits into direct branches between blocks.
+    pub link: bool,
+    /// Run the IR passes.
+    pub optimize: bool,
+}
+
+impl Default for JitConfig {
+    fn default() -> Self {
+        Self {
+            threshold: 2,
+            max_block_instructions: 64,
+            arena_size: 8 << 20,
+            link: true,
+            optimize: true,
+        }
+    }
+}
+
+/// Why the JIT engine cannot be created.
+#[derive(Debug, thiserror::Error)]
+pub enum JitError {
+    /// This host has no backend.
+    #[error(
+        "no JIT backend for this host ({}); use --engine interp",
+        std::env::consts::ARCH
+    )]
+    UnsupportedHost,
+    /// The code region refused.
+    #[error("JIT code memory: {0}")]
+    Memory(#[from] JitMemError),
+}
+
+/// What the engine did, for the stats printed at exit.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct JitStats {
+    /// Cache counters.
+    pub cache: CacheStats,
+    /// Guest instructions run in generated code.
+    pub jit_instructions: u64,
+    /// Guest instructions run by the interpreter.
+    pub interpreted_instructions: u64,
+    /// Times generated code was entered from the dispatcher.
+    pub entries: u64,
+}
+
+impl JitStats {
+    /// Share of guest instructions that ran as generated code.
+    pub fn jit_share(&self) -> f64 {
+        let total = self.jit_instructions + self.interpreted_instructions;
+        if total == 0 {
+            0.0
+        } else {
+            self.jit_instructions as f64 / total as f64
+        }
+    }
+}
+
+impl std::fmt::Display for JitStats {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let c = &self.cache;
+        let per_block = if c.compiled > 0 {
+            c.compile_micros as f64 / c.compiled as f64
+        } else {
+            0.0
+        };
+        write!(
+            f,
+            "JIT: {} blocks compiled ({} bytes, {:.1} µs/block), {} links, {} invalidations, {} flushes, {} hot pages, {} untranslatable; {:.1}% of {} guest instructions ran as generated code ({} entries)",
+            c.compiled,
+            c.code_bytes,
+            per_block,
+            c.links,
+            c.invalidations,
+            c.flushes,
+            c.hot_pages,
+            c.untranslatable,
+            self.jit_share() * 100.0,
+            self.jit_instructions + self.interpreted_instructions,
+            self.entries,
+        )
+    }
+}
+
+/// One step of the dispatcher, as an observer (lockstep) sees it.
+#[derive(Clone, Copy, Debug)]
+pub struct Unit {
+    /// Guest instructions it executed.
+    pub instructions: u64,
+    /// Entry PC of the block, when generated code ran.
+    pub block: Option<(u16, bool)>,
+}
+
+/// The 6502 JIT engine.
+#[derive(Debug)]
+pub struct Jit6502 {
+    variant: Variant,
+    config: JitConfig,
+    cache: BlockCache,
+    /// The limits the cache was translated for (stop address, traps).
+    translated_for: (Option<u16>, bool),
+    /// Dispatcher entries per (D << 16 | PC); `u16::MAX`: not translatable.
+    counts: Vec<u16>,
+    ctx: Box<JitContext>,
+    stats: JitStats,
+}
+
+extern "C" fn adc_decimal(a: u32, m: u32, p: u32) -> u32 {
+    call_helper(Helper::AdcDecimal, a, m, p)
+}
+
+extern "C" fn sbc_decimal(a: u32, m: u32, p: u32) -> u32 {
+    call_helper(Helper::SbcDecimal, a, m, p)
+}
+
+extern "C" fn arr_decimal(a: u32, m: u32, p: u32) -> u32 {
+    call_helper(Helper::ArrDecimal, a, m, p)
+}
+
+const HELPERS: [HelperFn; 3] = [adc_decimal, sbc_decimal, arr_decimal];
+
+impl Jit6502 {
+    /// A JIT engine for `variant` with its own arena.
+    pub fn new(variant: Variant, config: JitConfig) -> Result<Self, JitError> {
+        if Isa::HOST.is_none() {
+            return Err(JitError::UnsupportedHost);
+        }
+        let limits = RunLimits::default();
+        let cache = BlockCache::new(config.arena_size, codegen_config(&limits), config.link)?;
+        Ok(Self {
+            variant,
+            config,
+            cache,
+            translated_for: (limits.stop_at, limits.stop_on_trap),
+            counts: vec![0; 1 << 17],
+            ctx: Box::new(JitContext {
+                regs: [0; 10],
+                cycles: 0,
+                deadline: 0,
+                instructions: 0,
+                memory: std::ptr::null_mut(),
+                pages: std::ptr::null(),
+                code_map: std::ptr::null(),
+                helpers: HELPERS,
+                exit_pc: 0,
+                exit_reason: 0,
+                exit_addr: 0,
+                reserved: 0,
+                spill: [0; SPILL_SLOTS],
+            }),
+            stats: JitStats::default(),
+        })
+    }
+
+    /// Counters so far.
+    pub fn stats(&self) -> JitStats {
+        JitStats {
+            cache: self.cache.stats,
+            ..self.stats
+        }
+    }
+
+    /// The block cache (dumps, tests).
+    pub fn cache(&self) -> &BlockCache {
+        &self.cache
+    }
+
+    fn decimal_key(&self, cpu: &Cpu) -> bool {
+        self.variant == Variant::Nmos && cpu.regs.p & 0x08 != 0
+    }
+
+    fn lift_config(&self) -> LiftConfig {
+        LiftConfig {
+            variant: self.variant,
+            max_instructions: self.config.max_block_instructions,
+            stop_at: self.translated_for.0,
+        }
+    }
+
+    /// Adopts `limits` for translation, dropping code translated for others.
+    fn prepare(&mut self, limits: &RunLimits) -> Result<(), JitMemError> {
+        let wanted = (limits.stop_at, limits.stop_on_trap);
+        if wanted != self.translated_for {
+            self.cache = BlockCache::new(
+                self.config.arena_size,
+                codegen_config(limits),
+                self.config.link,
+            )?;
+            self.counts.fill(0);
+            self.translated_for = wanted;
+        }
+        Ok(())
+    }
+
+    /// The entry of the block at the CPU's PC, translating it when hot.
+    fn block_for<B: MappedBus>(
+        &mut self,
+        cpu: &Cpu,
+        bus: &B,
+    ) -> Result<Option<(*const u8, u16)>, JitMemError> {
+        let (pc, decimal) = (cpu.regs.pc, self.decimal_key(cpu));
+        if let Some(b) = self.cache.lookup(pc, decimal) {
+            return Ok(Some((self.cache.entry(b), b.worst_cycles)));
+        }
+        let count = &mut self.counts[usize::from(decimal) << 16 | usize::from(pc)];
+        if *count == u16::MAX || !self.cache.page_compilable(pc) {
+            return Ok(None);
+        }
+        *count += 1;
+        if *count < self.config.threshold {
+            return Ok(None);
+        }
+        let translated = match lift(bus.memory(), pc, decimal, &self.lift_config()) {
+            Some(mut block) => {
+                if self.config.optimize {
+                    optimize(&mut block);
+                }
+                self.cache.insert(&block, bus.memory())?
+            }
+            None => false,
+        };
+        if !translated {
+            self.counts[usize::from(decimal) << 16 | usize::from(pc)] = u16::MAX;
+            return Ok(None);
+        }
+        Ok(self
+            .cache
+            .lookup(pc, decimal)
+            .map(|b| (self.cache.entry(b), b.worst_cycles)))
+    }
+
+    /// Runs generated code from `entry` until it returns; moves the guest
+    /// state between the CPU and the context around it.
+    fn execute<B: MappedBus>(
+        &mut self,
+        entry: *const u8,
+        cpu: &mut Cpu,
+        bus: &mut B,
+        deadline: u64,
+    ) -> (ExitReason, u64) {
+        let r = cpu.regs;
+        let state = IrState::from_registers(r.a, r.x, r.y, r.s, r.p, r.cycles);
+        let ctx = &mut *self.ctx;
+        ctx.regs = state.regs;
+        ctx.cycles = r.cycles;
+        ctx.deadline = deadline;
+        ctx.instructions = 0;
+        let memory = bus.memory_mut();
+        ctx.pages = memory.pages().as_ptr().cast();
+        ctx.memory = memory.data_mut().as_mut_ptr();
+        ctx.code_map = self.cache.code_map().as_raw_slice().as_ptr();
+        super::call::enter(self.cache.trampoline(), ctx, entry);
+
+        let state = IrState {
+            regs: ctx.regs,
+            cycles: ctx.cycles,
+        };
+        let byte = |reg: Reg| ctx.regs[reg.index()] as u8;
+        cpu.regs.a = byte(Reg::A);
+        cpu.regs.x = byte(Reg::X);
+        cpu.regs.y = byte(Reg::Y);
+        cpu.regs.s = byte(Reg::S);
+        cpu.regs.p = state.p();
+        cpu.regs.cycles = ctx.cycles;
+        cpu.regs.pc = ctx.exit_pc as u16;
+        let reason = ExitReason::from_word(ctx.exit_reason)
+            .expect("generated code stores a known exit reason");
+        (reason, ctx.instructions)
+    }
+
+    /// The dispatcher loop; `observe` sees every unit of work and may stop
+    /// the run by returning a reason.
+    pub fn run_observed<B, F>(
+        &mut self,
+        cpu: &mut Cpu,
+        bus: &mut B,
+        limits: &RunLimits,
+        mut observe: F,
+    ) -> RunOutcome
+    where
+        B: Bus6502 + MappedBus,
+        F: FnMut(&mut Self, &Cpu, &B, Unit) -> Option<StopReason>,
+    {
+        if let Err(e) = self.prepare(limits) {
+            panic!("JIT code memory failed: {e}");
+        }
+        let mut instructions = 0u64;
+        let mut interpret_next = false;
+        let reason = loop {
+            if let Some(reason) = Interpreter::check_limits(cpu, limits) {
+                break reason;
+            }
+            if !interpret_next
+                && cpu.jammed().is_none()
+                && !bus.irq_line()
+                && cpu.interrupts_quiet(bus.nmi_line())
+            {
+                let block = self
+                    .block_for(cpu, bus)
+                    .unwrap_or_else(|e| panic!("JIT code memory failed: {e}"));
+                if let Some((entry, worst)) = block
+                    && cpu.regs.cycles.saturating_add(u64::from(worst)) <= limits.max_cycles
+                {
+                    let key = (cpu.regs.pc, self.decimal_key(cpu));
+                    let (reason, ran) = self.execute(entry, cpu, bus, limits.max_cycles);
+                    self.stats.entries += 1;
+                    self.stats.jit_instructions += ran;
+                    instructions += ran;
+                    match reason {
+                        ExitReason::Next => {}
+                        ExitReason::Budget | ExitReason::Interpret => interpret_next = true,
+                        ExitReason::CodeWrite => {
+                            let addr = self.ctx.exit_addr as u16;
+                            if let Err(e) = self.cache.invalidate_write(addr, bus.memory()) {
+                                panic!("JIT code memory failed: {e}");
+                            }
+                        }
+                        ExitReason::Trap => {}
+                    }
+                    let unit = Unit {
+                        instructions: ran,
+                        block: Some(key),
+                    };
+                    if let Some(stop) = observe(self, cpu, bus, unit) {
+                        break stop;
+                    }
+                    if reason == ExitReason::Trap {
+                        break StopReason::Trap { pc: cpu.regs.pc };
+                    }
+                    continue;
+                }
+            }
+            interpret_next = false;
+            let before = instructions;
+            let mut watched = WriteWatch {
+                bus: &mut *bus,
+                cache: &self.cache,
+                hits: [0; 4],
+                count: 0,
+            };
+            let stop = Interpreter::step(cpu, &mut watched, limits, &mut instructions);
+            let (hits, count) = (watched.hits, watched.count);
+            for &addr in &hits[..count] {
+                if let Err(e) = self.cache.invalidate_write(addr, bus.memory()) {
+                    panic!("JIT code memory failed: {e}");
+                }
+            }
+            self.stats.interpreted_instructions += instructions - before;
+            let unit = Unit {
+                instructions: instructions - before,
+                block: None,
+            };
+            if let Some(stop) = observe(self, cpu, bus, unit) {
+                break stop;
+            }
+            if let Some(stop) = stop {
+                break stop;
+            }
+        };
+        RunOutcome {
+            reason,
+            instructions,
+        }
+    }
+}
+
+fn codegen_config(limits: &RunLimits) -> CodegenConfig {
+    CodegenConfig {
+        stop_on_trap: limits.stop_on_trap,
+    }
+}
+
+impl<B: Bus6502 + MappedBus> Engine6502<B> for Jit6502 {
+    fn run(&mut self, cpu: &mut Cpu, bus: &mut B, limits: &RunLimits) -> RunOutcome {
+        self.run_observed(cpu, bus, limits, |_, _, _, _| None)
+    }
+}
+
+/// The interpreter's bus while the JIT engine runs: notes writes to bytes
+/// that translated code came from.
+struct WriteWatch<'a, B> {
+    bus: &'a mut B,
+    cache: &'a BlockCache,
+    /// Code bytes written by this instruction (BRK pushes three).
+    hits: [u16; 4],
+    count: usize,
+}
+
+impl<B: Bus6502> Bus6502 for WriteWatch<'_, B> {
+    #[inline]
+    fn read(&mut self, addr: u16) -> u8 {
+        self.bus.read(addr)
+    }
+
+    #[inline]
+    fn write(&mut self, addr: u16, value: u8) {
+        self.bus.write(addr, value);
+        if self.cache.is_code(addr) && self.count < self.hits.len() {
+            self.hits[self.count] = addr;
+            self.count += 1;
+        }
+    }
+
+    #[inline]
+    fn irq_line(&self) -> bool {
+        self.bus.irq_line()
+    }
+
+    #[inline]
+    fn nmi_line(&self) -> bool {
+        self.bus.nmi_line()
+    }
+}

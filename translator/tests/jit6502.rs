@@ -1,0 +1,320 @@
+//! The 6502 JIT against the interpreter on whole programs: the built-in
+//! CRC-16 workload, self-modifying programs, random programs with I/O
+//! pages, and (with the ROMs) Klaus Dormann's functional test. Registers,
+//! cycles, instruction counts, memory and I/O accesses must be identical.
+#![cfg(target_arch = "aarch64")]
+
+use retrojit_core::bus::{Bus6502, MappedBus, MappedMemory, PageEntry};
+use retrojit_core::cpu::mos6502::{Cpu, Variant};
+use retrojit_core::engine::{Engine6502, Interpreter, RunLimits, RunOutcome};
+use retrojit_core::programs;
+use retrojit_translator::engine::mos6502::{Jit6502, JitConfig};
+
+/// RAM everywhere, pages $40-$41 I/O (reads return a function of the
+/// address; every access is logged), $F0-$FF ROM.
+#[derive(Clone)]
+struct TestBus {
+    memory: MappedMemory,
+    io_log: Vec<(u16, u8, bool)>,
+}
+
+impl TestBus {
+    fn flat() -> Self {
+        Self {
+            memory: MappedMemory::flat_ram(),
+            io_log: Vec::new(),
+        }
+    }
+
+    fn with_io_and_rom() -> Self {
+        let mut bus = Self::flat();
+        for page in 0x40..=0x41u8 {
+            bus.memory.map(page, PageEntry::io());
+        }
+        for page in 0xF0..=0xFFu8 {
+            bus.memory.map(page, PageEntry::rom(u32::from(page) << 8));
+        }
+        bus
+    }
+
+    fn load(&mut self, addr: u16, bytes: &[u8]) {
+        let at = usize::from(addr);
+        self.memory.data_mut()[at..at + bytes.len()].copy_from_slice(bytes);
+    }
+}
+
+impl MappedBus for TestBus {
+    fn memory(&self) -> &MappedMemory {
+        &self.memory
+    }
+
+    fn memory_mut(&mut self) -> &mut MappedMemory {
+        &mut self.memory
+    }
+}
+
+impl Bus6502 for TestBus {
+    fn read(&mut self, addr: u16) -> u8 {
+        self.memory.read(addr).unwrap_or_else(|| {
+            self.io_log.push((addr, 0, false));
+            (addr as u8) ^ 0x5A
+        })
+    }
+
+    fn write(&mut self, addr: u16, value: u8) {
+        if !self.memory.write(addr, value) && self.memory.read(addr).is_none() {
+            self.io_log.push((addr, value, true));
+        }
+    }
+}
+
+/// Runs `cpu`/`bus` under the interpreter and under a fresh JIT engine;
+/// asserts identical results and returns the JIT's outcome and stats line.
+fn compare(
+    cpu: &Cpu,
+    bus: &TestBus,
+    limits: RunLimits,
+    config: JitConfig,
+    what: &str,
+) -> (RunOutcome, String) {
+    let (mut cpu_i, mut bus_i) = (cpu.clone(), bus.clone());
+    let reference = Interpreter.run(&mut cpu_i, &mut bus_i, &limits);
+    let (mut cpu_j, mut bus_j) = (cpu.clone(), bus.clone());
+    let mut jit = Jit6502::new(cpu.variant(), config).expect("aarch64 has a backend");
+    let outcome = jit.run(&mut cpu_j, &mut bus_j, &limits);
+    assert_eq!(
+        outcome, reference,
+        "{what}: stop reason and instruction count"
+    );
+    assert_eq!(cpu_j.regs, cpu_i.regs, "{what}: registers");
+    assert_eq!(bus_j.io_log, bus_i.io_log, "{what}: I/O accesses");
+    assert!(bus_j.memory.data() == bus_i.memory.data(), "{what}: memory");
+    (outcome, jit.stats().to_string())
+}
+
+#[test]
+fn crc_program_matches_and_runs_mostly_compiled() {
+    let program = programs::crc16(20);
+    let mut bus = TestBus::flat();
+    bus.load(program.load, &program.image);
+    let mut cpu = Cpu::new(Variant::Nmos);
+    cpu.regs.pc = program.start;
+    let (_, stats) = compare(
+        &cpu,
+        &bus,
+        RunLimits::default(),
+        JitConfig::default(),
+        "crc16",
+    );
+    let mut jit = Jit6502::new(Variant::Nmos, JitConfig::default()).unwrap();
+    let mut bus2 = bus.clone();
+    let mut cpu2 = cpu.clone();
+    jit.run(&mut cpu2, &mut bus2, &RunLimits::default());
+    assert!(jit.stats().jit_share() > 0.99, "{stats}");
+    assert_eq!(
+        u16::from_le_bytes([bus2.memory.data()[0], bus2.memory.data()[1]]),
+        programs::crc16_reference(20)
+    );
+}
+
+#[test]
+fn every_knob_combination_matches() {
+    let program = programs::crc16(3);
+    let mut bus = TestBus::flat();
+    bus.load(program.load, &program.image);
+    let mut cpu = Cpu::new(Variant::Nmos);
+    cpu.regs.pc = program.start;
+    for threshold in [1, 3] {
+        for max_block_instructions in [1, 2, 64] {
+            for link in [false, true] {
+                for optimize in [false, true] {
+                    let config = JitConfig {
+                        threshold,
+                        max_block_instructions,
+                        link,
+                        optimize,
+                        ..JitConfig::default()
+                    };
+                    compare(
+                        &cpu,
+                        &bus,
+                        RunLimits::default(),
+                        config,
+                        &format!("{config:?}"),
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn cycle_limits_and_stop_addresses_match() {
+    let program = programs::crc16(5);
+    let mut bus = TestBus::flat();
+    bus.load(program.load, &program.image);
+    let mut cpu = Cpu::new(Variant::Nmos);
+    cpu.regs.pc = program.start;
+    for max_cycles in [0, 1, 7, 1000, 12_345, 50_001] {
+        let limits = RunLimits {
+            max_cycles,
+            ..RunLimits::default()
+        };
+        compare(
+            &cpu,
+            &bus,
+            limits,
+            JitConfig::default(),
+            &format!("max_cycles {max_cycles}"),
+        );
+    }
+    let limits = RunLimits {
+        stop_at: Some(0x0427),
+        ..RunLimits::default()
+    };
+    compare(&cpu, &bus, limits, JitConfig::default(), "stop at $0427");
+}
+
+/// Self-modifying code: an operand patched in a loop, an opcode patched
+/// inside the running block, and a routine rewritten wholesale.
+#[test]
+fn self_modifying_programs_match() {
+    #[rustfmt::skip]
+    let operand_patch = [
+        0xA2, 0x00,       // 0200 LDX #0
+        0x8E, 0x08, 0x02, // 0202 loop: STX imm+1   (patches the LDA operand)
+        0xEA,             // 0205 NOP
+        0xEA,             // 0206 NOP
+        0xA9, 0x00,       // 0207 imm: LDA #$00
+        0x9D, 0x00, 0x30, // 0209 STA $3000,X
+        0xE8,             // 020C INX
+        0xD0, 0xF3,       // 020D BNE loop
+        0x4C, 0x0F, 0x02, // 020F JMP *
+    ];
+    #[rustfmt::skip]
+    let opcode_patch = [
+        0xA0, 0x00,       // 0200 LDY #0
+        0xA9, 0xC8,       // 0202 loop: LDA #$C8 (INY)
+        0x8D, 0x0A, 0x02, // 0204 STA slot      (rewrites the next-but-one instruction)
+        0xEA,             // 0207 NOP
+        0xEA,             // 0208 NOP
+        0xEA,             // 0209 NOP
+        0xE8,             // 020A slot: INX -> INY after the first pass
+        0xA9, 0xE8,       // 020B LDA #$E8 (INX)
+        0x8D, 0x0A, 0x02, // 020D STA slot      (and back)
+        0xC0, 0x40,       // 0210 CPY #$40
+        0xD0, 0xEE,       // 0212 BNE loop
+        0x4C, 0x14, 0x02, // 0214 JMP *
+    ];
+    #[rustfmt::skip]
+    let routine_rewrite = [
+        0xA2, 0x00,       // 0200 LDX #0
+        0x20, 0x40, 0x02, // 0202 loop: JSR $0240
+        0x8A,             // 0205 TXA
+        0x29, 0x01,       // 0206 AND #1
+        0xA8,             // 0208 TAY
+        0xB9, 0x30, 0x02, // 0209 LDA table,Y   (INC $10 or DEC $10 opcode)
+        0x8D, 0x40, 0x02, // 020C STA $0240     (rewrites the routine's opcode)
+        0xE8,             // 020F INX
+        0xE0, 0x80,       // 0210 CPX #$80
+        0xD0, 0xEE,       // 0212 BNE loop
+        0x4C, 0x14, 0x02, // 0214 JMP *
+    ];
+    let mut cases: Vec<(&str, Vec<(u16, Vec<u8>)>)> = vec![
+        ("operand patch", vec![(0x0200, operand_patch.to_vec())]),
+        ("opcode patch", vec![(0x0200, opcode_patch.to_vec())]),
+    ];
+    cases.push((
+        "routine rewrite",
+        vec![
+            (0x0200, routine_rewrite.to_vec()),
+            (0x0230, vec![0xE6, 0xC6]), // table: INC zp, DEC zp opcodes
+            (0x0240, vec![0xE6, 0x10, 0x60]), // routine: INC $10; RTS
+        ],
+    ));
+    for (name, parts) in cases {
+        let mut bus = TestBus::flat();
+        for (addr, bytes) in &parts {
+            bus.load(*addr, bytes);
+        }
+        let mut cpu = Cpu::new(Variant::Nmos);
+        cpu.regs.pc = 0x0200;
+        for threshold in [1, 2] {
+            let config = JitConfig {
+                threshold,
+                ..JitConfig::default()
+            };
+            let (_, stats) = compare(&cpu, &bus, RunLimits::default(), config, name);
+            assert!(stats.contains("invalidations"), "{stats}");
+        }
+    }
+}
+
+fn next(seed: &mut u64) -> u64 {
+    *seed ^= *seed >> 12;
+    *seed ^= *seed << 25;
+    *seed ^= *seed >> 27;
+    seed.wrapping_mul(0x2545_F491_4F6C_DD1D)
+}
+
+/// Random programs (seeded): random bytes with operands steered at zero
+/// page, the stack, the code, I/O and ROM; both variants; with and without
+/// decimal mode. The number of seeds grows with RETROJIT_FUZZ_SEEDS.
+fn fuzz(seeds: u64) {
+    for seed in 1..=seeds {
+        let mut rng = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let mut bus = TestBus::with_io_and_rom();
+        for byte in bus.memory.data_mut().iter_mut() {
+            *byte = next(&mut rng) as u8;
+        }
+        let mut pc = 0x0200usize;
+        while pc < 0x0300 {
+            let r = next(&mut rng);
+            let opcode = r as u8;
+            let info = retrojit_core::cpu::mos6502::decode::decode(opcode);
+            let data = bus.memory.data_mut();
+            data[pc] = opcode;
+            data[pc + 1] = (r >> 24) as u8;
+            data[pc + 2] = [0x00, 0x01, 0x02, 0x40, 0xF8, (r >> 16) as u8][((r >> 8) % 6) as usize];
+            if info.mode == retrojit_core::cpu::mos6502::decode::Mode::Relative {
+                data[pc + 1] = ((r >> 24) as u8 & 0x0F).wrapping_sub(4);
+            }
+            pc += usize::from(info.instruction_len());
+        }
+        let variant = if seed % 3 == 0 {
+            Variant::Ricoh2A03
+        } else {
+            Variant::Nmos
+        };
+        let mut cpu = Cpu::new(variant);
+        cpu.regs.pc = 0x0200;
+        cpu.regs.p = (next(&mut rng) as u8 | 0x20) & !0x10;
+        cpu.regs.s = next(&mut rng) as u8;
+        let limits = RunLimits {
+            max_cycles: 3000,
+            stop_on_trap: seed % 2 == 0,
+            ..RunLimits::default()
+        };
+        let config = JitConfig {
+            threshold: 1,
+            max_block_instructions: [4, 16, 64][(seed % 3) as usize],
+            ..JitConfig::default()
+        };
+        compare(&cpu, &bus, limits, config, &format!("fuzz seed {seed}"));
+    }
+}
+
+#[test]
+fn random_programs_match() {
+    fuzz(300);
+}
+
+#[test]
+#[ignore = "long differential fuzz run; RETROJIT_FUZZ_SEEDS sets the count"]
+fn random_programs_match_long() {
+    let seeds = std::env::var("RETROJIT_FUZZ_SEEDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(20_000);
+    fuzz(seeds);
+}
