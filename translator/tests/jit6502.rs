@@ -175,6 +175,9 @@ fn cycle_limits_and_stop_addresses_match() {
     compare(&cpu, &bus, limits, JitConfig::default(), "stop at $0427");
 }
 
+/// Bytes loaded at an address.
+type Segment = (u16, Vec<u8>);
+
 /// Self-modifying code: an operand patched in a loop, an opcode patched
 /// inside the running block, and a routine rewritten wholesale.
 #[test]
@@ -220,7 +223,7 @@ fn self_modifying_programs_match() {
         0xD0, 0xEE,       // 0212 BNE loop
         0x4C, 0x14, 0x02, // 0214 JMP *
     ];
-    let mut cases: Vec<(&str, Vec<(u16, Vec<u8>)>)> = vec![
+    let mut cases: Vec<(&str, Vec<Segment>)> = vec![
         ("operand patch", vec![(0x0200, operand_patch.to_vec())]),
         ("opcode patch", vec![(0x0200, opcode_patch.to_vec())]),
     ];
