@@ -43,6 +43,12 @@ pub enum StopReason {
     },
     /// The cycle limit was reached.
     CycleLimit,
+    /// The lockstep engine found the JIT and the interpreter disagreeing
+    /// (its report says how).
+    Diverged {
+        /// PC where the difference was seen.
+        pc: u16,
+    },
     /// The CPU executed a JAM opcode and halted.
     Jammed {
         /// The JAM opcode.

@@ -1,6 +1,7 @@
 //! Whole programs on the bare 6502 machine (Klaus Dormann's functional
 //! test, Bruce Clark's decimal test): load, run, judge by where it stops.
 
+use crate::engine::{Engine, build_6502, record_engine};
 use crate::manifest::PassRule;
 use crate::report::SuiteResult;
 use retrojit_core::bus::MappedBus;
@@ -27,9 +28,18 @@ pub struct BareProgram<'a> {
     pub max_cycles: u64,
 }
 
-/// Runs `program` as suite `name` (one case).
-pub fn run(name: &str, engine: &str, program: &BareProgram<'_>) -> SuiteResult {
-    let mut result = SuiteResult::new(name, engine);
+/// Runs `program` as suite `name` (one case) under `engine`.
+pub fn run(name: &str, engine: Engine, program: &BareProgram<'_>) -> SuiteResult {
+    let mut result = SuiteResult::new(name, engine.name());
+    let mut runner = match build_6502(engine, program.variant) {
+        Ok(runner) => runner,
+        Err(e) => {
+            result.cases = 1;
+            result.failed = 1;
+            result.note(e);
+            return result;
+        }
+    };
     result.cases = 1;
     let image = match std::fs::read(program.file) {
         Ok(image) => image,
@@ -52,15 +62,19 @@ pub fn run(name: &str, engine: &str, program: &BareProgram<'_>) -> SuiteResult {
         PassRule::StopAt { pc, .. } => Some(*pc),
     };
     let started = Instant::now();
-    let report = machine.run(RunLimits {
-        max_cycles: program.max_cycles,
-        stop_at,
-        stop_on_trap: true,
-    });
+    let report = machine.run_with(
+        &mut runner,
+        RunLimits {
+            max_cycles: program.max_cycles,
+            stop_at,
+            stop_on_trap: true,
+        },
+    );
     result.seconds = started.elapsed().as_secs_f64();
     result.guest_instructions = report.instructions;
     result.guest_cycles = report.regs.cycles;
 
+    record_engine(&mut result, &runner);
     let verdict = judge(&machine, program.pass, report.reason);
     match verdict {
         Ok(()) => result.passed = 1,
@@ -98,5 +112,6 @@ fn judge(machine: &Bare6502, rule: &PassRule, reason: StopReason) -> Result<(), 
             Err(format!("CPU jammed on opcode ${opcode:02X} at ${pc:04X}"))
         }
         (_, StopReason::ReachedStop { pc }) => Err(format!("stopped at ${pc:04X}")),
+        (_, StopReason::Diverged { pc }) => Err(format!("lockstep divergence at ${pc:04X}")),
     }
 }

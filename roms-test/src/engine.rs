@@ -1,53 +1,28 @@
-//! The execution engines a suite can run under.
+//! Engine selection for suites: the translator's [`EngineKind`], plus how
+//! a suite builds the 6502 engine it names.
 
-use serde::{Deserialize, Serialize};
-use std::fmt;
+use crate::report::SuiteResult;
+use retrojit_core::cpu::mos6502::Variant;
+use retrojit_translator::engine::Engine6502Any;
+pub use retrojit_translator::engine::EngineKind as Engine;
+use retrojit_translator::engine::mos6502::JitConfig;
 
-/// How guest code is executed.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Serialize, Deserialize, clap::ValueEnum)]
-pub enum Engine {
-    /// The cycle-exact interpreter (the reference).
-    #[serde(rename = "interp", alias = "Interp")]
-    #[value(name = "interp")]
-    Interp,
-    /// The dynamic binary translator.
-    #[serde(rename = "jit", alias = "Jit")]
-    #[value(name = "jit")]
-    Jit,
-    /// JIT and interpreter side by side, compared after every block.
-    #[serde(rename = "lockstep", alias = "Lockstep")]
-    #[value(name = "lockstep")]
-    Lockstep,
+/// Parses `--engine` values.
+pub fn parse_engine(text: &str) -> Result<Engine, String> {
+    text.parse()
 }
 
-impl Engine {
-    /// The engine's name as the CLI and reports spell it.
-    pub fn name(self) -> &'static str {
-        match self {
-            Engine::Interp => "interp",
-            Engine::Jit => "jit",
-            Engine::Lockstep => "lockstep",
-        }
-    }
-
-    /// `Err` with the reason when this build cannot run the engine.
-    pub fn ensure_available(self) -> Result<(), EngineUnavailable> {
-        match self {
-            Engine::Interp => Ok(()),
-            Engine::Jit | Engine::Lockstep => Err(EngineUnavailable(self)),
-        }
-    }
+/// Builds `engine` for `variant` with the default translator settings.
+pub fn build_6502(engine: Engine, variant: Variant) -> Result<Engine6502Any, String> {
+    Engine6502Any::new(engine, variant, JitConfig::default()).map_err(|e| e.to_string())
 }
 
-impl fmt::Display for Engine {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
+/// Adds the translator's counters and any lockstep report to `result`.
+pub fn record_engine(result: &mut SuiteResult, engine: &Engine6502Any) {
+    if let Some(stats) = engine.stats() {
+        result.note(stats.to_string());
+    }
+    if let Some(report) = engine.divergence() {
+        result.note(report.to_owned());
     }
 }
-
-/// The requested engine does not exist in this build.
-#[derive(Clone, Copy, Debug, thiserror::Error)]
-#[error(
-    "engine `{0}` is not available: this build has no dynamic binary translator yet (use --engine interp)"
-)]
-pub struct EngineUnavailable(pub Engine);

@@ -11,4 +11,5 @@ pub mod report;
 pub mod roms;
 pub mod runner;
 pub mod sst6502;
+pub mod sst6502_jit;
 pub mod z80suites;

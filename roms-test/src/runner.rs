@@ -5,7 +5,7 @@
 use crate::engine::Engine;
 use crate::manifest::{Suite, TestSpec};
 use crate::report::SuiteResult;
-use crate::{bare, nestest, progress, sst6502};
+use crate::{bare, nestest, progress, sst6502, sst6502_jit};
 use retrojit_core::cpu::mos6502::Variant;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -50,7 +50,7 @@ pub fn run_suite(ctx: &RunContext, suite: &Suite, engine: Engine) -> SuiteResult
             let spinner = progress::spinner(name);
             let result = bare::run(
                 name,
-                engine.name(),
+                engine,
                 &bare::BareProgram {
                     file: &file,
                     variant: (*cpu).into(),
@@ -70,7 +70,7 @@ pub fn run_suite(ctx: &RunContext, suite: &Suite, engine: Engine) -> SuiteResult
                     return ctx.missing(name, engine, path);
                 }
             }
-            nestest::run(name, engine.name(), &rom, &log).unwrap_or_else(|e| {
+            nestest::run(name, engine, &rom, &log).unwrap_or_else(|e| {
                 let mut r = SuiteResult::new(name, engine.name());
                 r.cases = 1;
                 r.failed = 1;
@@ -124,7 +124,11 @@ pub fn run_sst6502(name: &str, engine: Engine, paths: &[PathBuf], variant: Varia
     let started = Instant::now();
     for file in &files {
         bar.set_message(file_name(file));
-        match sst6502::run_file(file, variant) {
+        let report = match engine {
+            Engine::Interp => sst6502::run_file(file, variant),
+            Engine::Jit | Engine::Lockstep => sst6502_jit::run_file(file, variant, engine),
+        };
+        match report {
             Ok(report) => {
                 result.cases += report.cases;
                 result.passed += report.passed;

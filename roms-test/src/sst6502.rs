@@ -88,7 +88,7 @@ pub struct SstFileReport {
 
 /// What to do with one case.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum CasePolicy {
+pub(crate) enum CasePolicy {
     /// Run it and check everything.
     Check,
     /// Run it and check the state, not the bus log.
@@ -99,7 +99,7 @@ enum CasePolicy {
 
 /// The checking policy for a case, given its initial state with `ram`
 /// already loaded.
-fn case_policy(variant: Variant, initial: &State, ram: &[u8]) -> CasePolicy {
+pub(crate) fn case_policy(variant: Variant, initial: &State, ram: &[u8]) -> CasePolicy {
     let byte = |offset: u16| ram[usize::from(initial.pc.wrapping_add(offset))];
     let opcode = byte(0);
     if variant == Variant::Ricoh2A03 && initial.p & FLAG_D != 0 && DECIMAL_OPCODES.contains(&opcode)
@@ -118,28 +118,28 @@ fn case_policy(variant: Variant, initial: &State, ram: &[u8]) -> CasePolicy {
 }
 
 #[derive(Deserialize)]
-struct Case {
-    name: String,
-    initial: State,
+pub(crate) struct Case {
+    pub(crate) name: String,
+    pub(crate) initial: State,
     #[serde(rename = "final")]
-    expected: State,
-    cycles: Vec<(u16, u8, Direction)>,
+    pub(crate) expected: State,
+    pub(crate) cycles: Vec<(u16, u8, Direction)>,
 }
 
 #[derive(Deserialize)]
-struct State {
-    pc: u16,
-    s: u8,
-    a: u8,
-    x: u8,
-    y: u8,
-    p: u8,
-    ram: Vec<(u16, u8)>,
+pub(crate) struct State {
+    pub(crate) pc: u16,
+    pub(crate) s: u8,
+    pub(crate) a: u8,
+    pub(crate) x: u8,
+    pub(crate) y: u8,
+    pub(crate) p: u8,
+    pub(crate) ram: Vec<(u16, u8)>,
 }
 
 #[derive(Deserialize, Clone, Copy, PartialEq, Eq, Debug)]
 #[serde(rename_all = "lowercase")]
-enum Direction {
+pub(crate) enum Direction {
     Read,
     Write,
 }
@@ -166,7 +166,7 @@ impl Bus6502 for LoggingBus {
 }
 
 /// Reads a `.json` or `.json.gz` test file.
-fn load_cases(path: &Path) -> anyhow::Result<Vec<Case>> {
+pub(crate) fn load_cases(path: &Path) -> anyhow::Result<Vec<Case>> {
     let raw = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
     let json = if path.extension().is_some_and(|e| e == "gz") {
         let mut json = Vec::new();

@@ -110,7 +110,7 @@ fn check_program(seed: u64, variant: Variant, optimized: bool) -> (u64, u64) {
     let config = LiftConfig {
         variant,
         max_instructions: 16,
-        stop_at: None,
+        ..LiftConfig::default()
     };
 
     // The lifted side runs blocks through the evaluator (instructions left

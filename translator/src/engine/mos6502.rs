@@ -35,6 +35,8 @@ pub struct JitConfig {
     pub link: bool,
     /// Run the IR passes.
     pub optimize: bool,
+    /// Guest addresses left to the interpreter (first, last).
+    pub interpret_only: Option<(u16, u16)>,
 }
 
 impl Default for JitConfig {
@@ -45,6 +47,7 @@ impl Default for JitConfig {
             arena_size: 8 << 20,
             link: true,
             optimize: true,
+            interpret_only: None,
         }
     }
 }
@@ -135,6 +138,14 @@ pub struct Jit6502 {
     counts: Vec<u16>,
     ctx: Box<JitContext>,
     stats: JitStats,
+    debug: DebugOutput,
+}
+
+/// Optional debugging output: per-block dumps and a `perf` symbol map.
+#[derive(Debug, Default)]
+struct DebugOutput {
+    dump_dir: Option<std::path::PathBuf>,
+    perf_map: Option<std::fs::File>,
 }
 
 extern "C" fn adc_decimal(a: u32, m: u32, p: u32) -> u32 {
@@ -181,7 +192,75 @@ impl Jit6502 {
                 spill: [0; SPILL_SLOTS],
             }),
             stats: JitStats::default(),
+            debug: DebugOutput::default(),
         })
+    }
+
+    /// Writes a dump of every block translated from now on into `dir`:
+    /// guest disassembly, IR and host disassembly.
+    pub fn dump_blocks_to(&mut self, dir: std::path::PathBuf) -> std::io::Result<()> {
+        std::fs::create_dir_all(&dir)?;
+        self.debug.dump_dir = Some(dir);
+        Ok(())
+    }
+
+    /// Appends every block translated from now on to `/tmp/perf-<pid>.map`,
+    /// so `perf report` can name generated code. Returns the path.
+    pub fn write_perf_map(&mut self) -> std::io::Result<std::path::PathBuf> {
+        let path = std::path::PathBuf::from(format!("/tmp/perf-{}.map", std::process::id()));
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)?;
+        self.debug.perf_map = Some(file);
+        Ok(path)
+    }
+
+    /// Writes the debugging output for a block just inserted.
+    fn record_block(
+        &mut self,
+        block: &crate::ir::Block,
+        memory: &retrojit_core::bus::MappedMemory,
+    ) -> std::io::Result<()> {
+        use std::io::Write;
+        let Some(cached) = self.cache.lookup(block.start, block.decimal) else {
+            return Ok(());
+        };
+        let entry = self.cache.entry(cached) as usize;
+        let name = format!("6502_{:04X}_d{}", block.start, u8::from(block.decimal));
+        if let Some(map) = &mut self.debug.perf_map {
+            writeln!(map, "{entry:x} {:x} {name}", cached.size)?;
+        }
+        if let Some(dir) = &self.debug.dump_dir {
+            let mut text = String::new();
+            text.push_str(&format!(
+                "block ${:04X} D={} at {entry:#x}, {} bytes of code, {} instructions, worst case {} cycles\n\nguest code:\n",
+                block.start,
+                u8::from(block.decimal),
+                cached.size,
+                block.instructions,
+                block.worst_cycles
+            ));
+            let mut pc = block.start;
+            while pc.wrapping_sub(block.start) < block.len {
+                let byte = |i: u16| memory.read(pc.wrapping_add(i)).unwrap_or(0);
+                let (asm, len) =
+                    retrojit_core::cpu::mos6502::disassemble(pc, [byte(0), byte(1), byte(2)]);
+                text.push_str(&format!("  {pc:04X}  {asm}\n"));
+                pc = pc.wrapping_add(u16::from(len.max(1)));
+            }
+            text.push_str(&format!(
+                "\nIR (optimized: {}):\n{block}\nhost code:\n",
+                self.config.optimize
+            ));
+            for line in
+                crate::backend::aarch64::disasm::listing(self.cache.code(cached), entry as u64)
+            {
+                text.push_str(&format!("  {line}\n"));
+            }
+            std::fs::write(dir.join(format!("{name}.txt")), text)?;
+        }
+        Ok(())
     }
 
     /// Counters so far.
@@ -206,12 +285,30 @@ impl Jit6502 {
             variant: self.variant,
             max_instructions: self.config.max_block_instructions,
             stop_at: self.translated_for.0,
+            interpret_only: self.config.interpret_only,
         }
     }
 
+    /// Something other than the CPU (a loader, DMA) wrote guest memory at
+    /// `addr`: translated code from there is dropped if it changed.
+    pub fn memory_written(
+        &mut self,
+        addr: u16,
+        memory: &retrojit_core::bus::MappedMemory,
+    ) -> Result<(), JitMemError> {
+        if self.cache.is_code(addr) {
+            self.cache.invalidate_write(addr, memory)?;
+        }
+        Ok(())
+    }
+
     /// Adopts `limits` for translation, dropping code translated for others.
+    /// A stop address only shapes blocks of more than one instruction.
     fn prepare(&mut self, limits: &RunLimits) -> Result<(), JitMemError> {
-        let wanted = (limits.stop_at, limits.stop_on_trap);
+        let stop_at = limits
+            .stop_at
+            .filter(|_| self.config.max_block_instructions > 1);
+        let wanted = (stop_at, limits.stop_on_trap);
         if wanted != self.translated_for {
             self.cache = BlockCache::new(
                 self.config.arena_size,
@@ -247,7 +344,15 @@ impl Jit6502 {
                 if self.config.optimize {
                     optimize(&mut block);
                 }
-                self.cache.insert(&block, bus.memory())?
+                let inserted = self.cache.insert(&block, bus.memory())?;
+                if inserted
+                    && (self.debug.dump_dir.is_some() || self.debug.perf_map.is_some())
+                    && let Err(e) = self.record_block(&block, bus.memory())
+                {
+                    eprintln!("retrojit: JIT debug output: {e}");
+                    self.debug = DebugOutput::default();
+                }
+                inserted
             }
             None => false,
         };

@@ -21,6 +21,16 @@ pub struct LiftConfig {
     pub max_instructions: u16,
     /// Blocks end before this address (a run's stop address).
     pub stop_at: Option<u16>,
+    /// Addresses never translated (`--no-jit-range`): blocks end before them.
+    pub interpret_only: Option<(u16, u16)>,
+}
+
+impl LiftConfig {
+    /// Whether `pc` is in the range left to the interpreter.
+    pub fn interpreted(&self, pc: u16) -> bool {
+        self.interpret_only
+            .is_some_and(|(first, last)| (first..=last).contains(&pc))
+    }
 }
 
 impl Default for LiftConfig {
@@ -29,6 +39,7 @@ impl Default for LiftConfig {
             variant: Variant::Nmos,
             max_instructions: 64,
             stop_at: None,
+            interpret_only: None,
         }
     }
 }
@@ -42,6 +53,9 @@ pub fn lift(
     decimal: bool,
     config: &LiftConfig,
 ) -> Option<Block> {
+    if config.interpreted(start) {
+        return None;
+    }
     let mut lifter = Lifter {
         memory,
         config,

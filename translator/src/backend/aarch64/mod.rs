@@ -18,6 +18,7 @@
 
 mod asm;
 mod branch;
+pub mod disasm;
 mod error;
 mod logical_imm;
 pub mod mos6502;

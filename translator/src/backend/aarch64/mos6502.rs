@@ -862,7 +862,8 @@ impl Codegen<'_> {
                 self.a.mov(W0, rt);
                 if self.config.stop_on_trap {
                     let trap = self.a.new_label();
-                    self.a.cmp_imm(W0, u32::from(from));
+                    self.a.mov_imm(W16, u64::from(from));
+                    self.a.cmp(W0, W16);
                     self.a.b_cond(Cond::Eq, trap);
                     self.a.mov_imm(W1, ExitReason::Next as u64);
                     self.branch_to_epilogue();

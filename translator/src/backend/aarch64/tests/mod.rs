@@ -9,19 +9,8 @@ mod logical_imm;
 mod mov_imm;
 mod reg;
 
-use yaxpeax_arch::{Decoder, U8Reader};
-use yaxpeax_arm::armv8::a64::InstDecoder;
-
 use super::Assembler;
-
-/// One word as yaxpeax-arm prints it, or a marker if it does not decode.
-pub(super) fn disasm(word: u32) -> String {
-    let bytes = word.to_le_bytes();
-    match InstDecoder::default().decode(&mut U8Reader::new(&bytes)) {
-        Ok(inst) => inst.to_string(),
-        Err(error) => format!("<{word:#010x}: {error}>"),
-    }
-}
+pub(super) use super::disasm::disasm;
 
 /// Runs `build` on a fresh assembler and disassembles the finished code,
 /// one instruction per `; `-separated item; an encoding error is returned as
