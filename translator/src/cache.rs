@@ -86,6 +86,9 @@ pub struct BlockCache {
     runtime: Runtime,
     /// Per (D << 16 | PC): block number + 1, or 0.
     table: Vec<BlockId>,
+    /// Per (D << 16 | PC): arena offset of the live block's entry, or 0
+    /// (generated code reads it; offset 0 holds the runtime stubs).
+    entries: Vec<u32>,
     blocks: Vec<CachedBlock>,
     /// Blocks overlapping each guest page.
     page_blocks: Vec<Vec<BlockId>>,
@@ -115,6 +118,7 @@ impl BlockCache {
             arena,
             runtime,
             table: vec![0; 1 << 17],
+            entries: vec![0; 1 << 17],
             blocks: Vec::new(),
             page_blocks: vec![Vec::new(); 256],
             pending: vec![Vec::new(); 1 << 17],
@@ -142,6 +146,11 @@ impl BlockCache {
     /// The entry trampoline (`extern "C" fn(*mut JitContext, entry)`).
     pub fn trampoline(&self) -> *const u8 {
         self.arena.code_ptr(0)
+    }
+
+    /// The entry-offset table generated code looks indirect targets up in.
+    pub fn dispatch_table(&self) -> *const u32 {
+        self.entries.as_ptr()
     }
 
     /// The code map, for generated code and the interpreter's write watch.
@@ -248,6 +257,7 @@ impl BlockCache {
             live: true,
         });
         self.table[own_key] = id;
+        self.entries[own_key] = offset;
         for i in 0..block.len {
             let addr = block.start.wrapping_add(i);
             self.code_map.set(usize::from(addr), true);
@@ -352,6 +362,7 @@ impl BlockCache {
             });
             if self.table[entry_key] == id {
                 self.table[entry_key] = 0;
+                self.entries[entry_key] = 0;
             }
             self.stats.invalidations += 1;
             self.clear_code_bits(start, len);
@@ -383,6 +394,7 @@ impl BlockCache {
         self.arena.reset()?;
         Self::install_runtime(&mut self.arena, &self.runtime)?;
         self.table.fill(0);
+        self.entries.fill(0);
         self.blocks.clear();
         self.page_blocks.iter_mut().for_each(Vec::clear);
         self.pending.iter_mut().for_each(Vec::clear);

@@ -270,15 +270,18 @@ fn fuzz(seeds: u64) {
         for byte in bus.memory.data_mut().iter_mut() {
             *byte = next(&mut rng) as u8;
         }
-        let mut pc = 0x0200usize;
-        while pc < 0x0300 {
+        // Code low, high, across a page boundary, and in ROM.
+        let base = [0x0200usize, 0x1300, 0x50C0, 0xA0F0, 0xF100][(seed % 5) as usize];
+        let mut pc = base;
+        while pc < base + 0x100 {
             let r = next(&mut rng);
             let opcode = r as u8;
             let info = retrojit_core::cpu::mos6502::decode::decode(opcode);
             let data = bus.memory.data_mut();
             data[pc] = opcode;
             data[pc + 1] = (r >> 24) as u8;
-            data[pc + 2] = [0x00, 0x01, 0x02, 0x40, 0xF8, (r >> 16) as u8][((r >> 8) % 6) as usize];
+            data[pc + 2] = [0x00, 0x01, (base >> 8) as u8, 0x40, 0xF8, (r >> 16) as u8]
+                [((r >> 8) % 6) as usize];
             if info.mode == retrojit_core::cpu::mos6502::decode::Mode::Relative {
                 data[pc + 1] = ((r >> 24) as u8 & 0x0F).wrapping_sub(4);
             }
@@ -290,7 +293,7 @@ fn fuzz(seeds: u64) {
             Variant::Nmos
         };
         let mut cpu = Cpu::new(variant);
-        cpu.regs.pc = 0x0200;
+        cpu.regs.pc = base as u16;
         cpu.regs.p = (next(&mut rng) as u8 | 0x20) & !0x10;
         cpu.regs.s = next(&mut rng) as u8;
         let limits = RunLimits {

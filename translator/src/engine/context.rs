@@ -64,6 +64,11 @@ pub struct JitContext {
     pub pages: *const u32,
     /// One bit per guest byte: set where translated code came from.
     pub code_map: *const u8,
+    /// Arena offset of the block entered at (D << 16 | PC), 0 for none:
+    /// lets indirect exits find their target without the dispatcher.
+    pub dispatch: *const u32,
+    /// Start of the arena's executable view.
+    pub code_base: *const u8,
     /// Decimal-mode helpers, indexed like [`crate::ir::Helper`].
     pub helpers: [HelperFn; 3],
     /// Where the guest continues.
@@ -98,6 +103,10 @@ pub mod offsets {
     pub const PAGES: u32 = offset_of!(JitContext, pages) as u32;
     /// `code_map`
     pub const CODE_MAP: u32 = offset_of!(JitContext, code_map) as u32;
+    /// `dispatch`
+    pub const DISPATCH: u32 = offset_of!(JitContext, dispatch) as u32;
+    /// `code_base`
+    pub const CODE_BASE: u32 = offset_of!(JitContext, code_base) as u32;
     /// `helpers[i]`
     pub const fn helper(i: usize) -> u32 {
         (offset_of!(JitContext, helpers) + i * 8) as u32

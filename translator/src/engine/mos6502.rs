@@ -169,7 +169,11 @@ impl Jit6502 {
             return Err(JitError::UnsupportedHost);
         }
         let limits = RunLimits::default();
-        let cache = BlockCache::new(config.arena_size, codegen_config(&limits), config.link)?;
+        let cache = BlockCache::new(
+            config.arena_size,
+            codegen_config(&limits, config.link),
+            config.link,
+        )?;
         Ok(Self {
             variant,
             config,
@@ -184,6 +188,8 @@ impl Jit6502 {
                 memory: std::ptr::null_mut(),
                 pages: std::ptr::null(),
                 code_map: std::ptr::null(),
+                dispatch: std::ptr::null(),
+                code_base: std::ptr::null(),
                 helpers: HELPERS,
                 exit_pc: 0,
                 exit_reason: 0,
@@ -312,7 +318,7 @@ impl Jit6502 {
         if wanted != self.translated_for {
             self.cache = BlockCache::new(
                 self.config.arena_size,
-                codegen_config(limits),
+                codegen_config(limits, self.config.link),
                 self.config.link,
             )?;
             self.counts.fill(0);
@@ -386,6 +392,8 @@ impl Jit6502 {
         ctx.pages = memory.pages().as_ptr().cast();
         ctx.memory = memory.data_mut().as_mut_ptr();
         ctx.code_map = self.cache.code_map().as_raw_slice().as_ptr();
+        ctx.dispatch = self.cache.dispatch_table();
+        ctx.code_base = self.cache.trampoline();
         super::call::enter(self.cache.trampoline(), ctx, entry);
 
         let state = IrState {
@@ -501,9 +509,10 @@ impl Jit6502 {
     }
 }
 
-fn codegen_config(limits: &RunLimits) -> CodegenConfig {
+fn codegen_config(limits: &RunLimits, link: bool) -> CodegenConfig {
     CodegenConfig {
         stop_on_trap: limits.stop_on_trap,
+        link,
     }
 }
 

@@ -409,6 +409,16 @@ impl Lifter<'_> {
         });
     }
 
+    /// The stack byte `depth` above S, without moving S.
+    fn peek_stack(&mut self, depth: u32) -> Operand {
+        let at = self.bin(BinOp::Add, S, imm(depth));
+        let at = self.bin(BinOp::And, at, imm(0xFF));
+        self.load(Addr::Page {
+            page: 1,
+            offset: at,
+        })
+    }
+
     fn pull(&mut self) -> Operand {
         let s = self.bin(BinOp::Add, S, imm(1));
         self.emit(Op::Bin {
@@ -549,6 +559,10 @@ impl Lifter<'_> {
         });
         self.penalty = None;
         self.checks.clear();
+        if !self.static_dummy_reads_are_memory(insn) {
+            self.ops.truncate(mark);
+            return None;
+        }
         let outcome = self.semantics(insn, decimal_alu, next);
         if outcome.is_none() {
             self.ops.truncate(mark);
@@ -784,10 +798,20 @@ impl Lifter<'_> {
                 }));
             }
             Rts => {
-                let lo = self.pull();
-                let hi = self.pull();
+                let lo = self.peek_stack(1);
+                let hi = self.peek_stack(2);
                 let hi = self.bin(BinOp::Shl, hi, imm(8));
                 let ret = self.bin(BinOp::Or, hi, lo);
+                // The chip reads the pulled address before incrementing it;
+                // that read must not be I/O (checked before S moves).
+                self.emit(Op::ProbeRead { addr: ret });
+                let s = self.bin(BinOp::Add, S, imm(2));
+                self.emit(Op::Bin {
+                    op: BinOp::And,
+                    dst: Dst::Reg(Reg::S),
+                    a: s,
+                    b: imm(0xFF),
+                });
                 let ret = self.bin(BinOp::Add, ret, imm(1));
                 let target = self.bin(BinOp::And, ret, imm(0xFFFF));
                 return Some(Some(self.indirect(target, insn.pc)));
@@ -833,6 +857,24 @@ impl Lifter<'_> {
             Brk | Jam | Ane | Lxa | Sha | Shx | Shy | Tas | Las => return None,
         }
         Some(None)
+    }
+
+    /// The chip's dummy reads at addresses known now (the byte after a
+    /// one-byte instruction, a taken branch's reads) must not touch I/O;
+    /// generated code does not make them.
+    fn static_dummy_reads_are_memory(&self, insn: &Insn) -> bool {
+        let readable = |addr: u16| self.memory.read(addr).is_some();
+        let opcode = insn.opcode;
+        if opcode.mode.operand_len() == 0 && !readable(insn.pc.wrapping_add(1)) {
+            return false;
+        }
+        if opcode.access == Access::Branch {
+            let next = insn.next();
+            let taken = next.wrapping_add(insn.byte() as i8 as u16);
+            let unfixed = (next & 0xFF00) | (taken & 0x00FF);
+            return readable(next) && readable(unfixed);
+        }
+        true
     }
 
     /// D is only known at run time from here on (NMOS: ends the block).

@@ -24,7 +24,7 @@
 //! linkable exit has one patchable word, a NOP until the linker makes it a
 //! `B` to the target block, followed by the fall-back to the dispatcher.
 
-use super::{Assembler, Cond, Label, Mem, Reg, encode_logical_imm};
+use super::{Assembler, Cond, IndexExtend, Label, Mem, Reg, encode_logical_imm};
 use super::{W0, W1, W2, W9, W10, W11, W16, W17, W22, W23, W24, W25, W28, X0, X1, X12, X16, X17};
 use super::{X19, X20, X21, X22, X23, X24, X25, X26, X27, X28, X29, X30};
 use crate::engine::context::{ExitReason, JitContext, SPILL_SLOTS, offsets};
@@ -84,6 +84,9 @@ pub enum CodegenError {
 pub struct CodegenConfig {
     /// Jumps to self end the run (bare test machines).
     pub stop_on_trap: bool,
+    /// Exits may continue into other blocks without the dispatcher (linked
+    /// branches, the inline lookup of indirect targets).
+    pub link: bool,
 }
 
 fn guest_reg(r: GuestReg) -> Option<Reg> {
@@ -825,7 +828,16 @@ impl Codegen<'_> {
         self.account(u32::from(block.cycles), u32::from(block.instructions));
         match block.exit {
             Exit::Jump { target, from } => self.jump(target, from, decimal),
-            Exit::Dispatch { target } => self.leave_with(u32::from(target), ExitReason::Next),
+            Exit::Dispatch { target } => {
+                // D is known only now: one linkable slot per value.
+                let decimal_set = self.a.new_label();
+                self.a
+                    .ldr(W16, Mem::offset(X19, offsets::reg(GuestReg::D) as i32));
+                self.a.cbnz(W16, decimal_set);
+                self.linkable(target, Some(false));
+                self.a.bind(decimal_set);
+                self.linkable(target, Some(true));
+            }
             Exit::Interpret { pc } => self.leave_with(u32::from(pc), ExitReason::Interpret),
             Exit::Branch {
                 cond,
@@ -861,22 +873,54 @@ impl Codegen<'_> {
                 let rt = self.read(target, W17);
                 self.a.mov(W0, rt);
                 if self.config.stop_on_trap {
-                    let trap = self.a.new_label();
+                    let not_trap = self.a.new_label();
                     self.a.mov_imm(W16, u64::from(from));
                     self.a.cmp(W0, W16);
-                    self.a.b_cond(Cond::Eq, trap);
-                    self.a.mov_imm(W1, ExitReason::Next as u64);
-                    self.branch_to_epilogue();
-                    self.a.bind(trap);
+                    self.a.b_cond(Cond::Ne, not_trap);
                     self.a.mov_imm(W1, ExitReason::Trap as u64);
                     self.branch_to_epilogue();
-                } else {
-                    self.a.mov_imm(W1, ExitReason::Next as u64);
-                    self.branch_to_epilogue();
+                    self.a.bind(not_trap);
                 }
+                if self.config.link {
+                    self.inline_dispatch(decimal);
+                }
+                self.a.mov_imm(W1, ExitReason::Next as u64);
+                self.branch_to_epilogue();
             }
         }
         Ok(())
+    }
+
+    /// Continues at the guest PC in w0 without the dispatcher when a block
+    /// is translated there: looks (D << 16 | PC) up in the entry table and
+    /// branches to the entry (whose budget check runs as for any link).
+    /// Falls through when there is none.
+    fn inline_dispatch(&mut self, decimal: Option<bool>) {
+        let miss = self.a.new_label();
+        match decimal {
+            Some(false) => self.a.mov(W17, W0),
+            Some(true) => self.a.orr_imm(W17, W0, 1 << 16),
+            None => {
+                self.a
+                    .ldr(W16, Mem::offset(X19, offsets::reg(GuestReg::D) as i32));
+                self.a.orr(W17, W0, W16.lsl(16));
+            }
+        }
+        self.a.ldr(X16, Mem::offset(X19, offsets::DISPATCH as i32));
+        self.a.ldr(
+            W17,
+            Mem::Index {
+                base: X16,
+                index: W17,
+                extend: IndexExtend::Uxtw,
+                scaled: true,
+            },
+        );
+        self.a.cbz(W17, miss);
+        self.a.ldr(X16, Mem::offset(X19, offsets::CODE_BASE as i32));
+        self.a.add(X16, X16, X17);
+        self.a.br(X16);
+        self.a.bind(miss);
     }
 
     fn emit_stubs(&mut self) {
