@@ -95,6 +95,10 @@ impl PageEntry {
 pub struct MappedMemory {
     data: Vec<u8>,
     pages: [PageEntry; PAGE_COUNT],
+    /// Bumped by every [`MappedMemory::map`] that changes an entry.
+    generation: u64,
+    /// The generation at which each page was last remapped.
+    page_generation: [u64; PAGE_COUNT],
 }
 
 impl MappedMemory {
@@ -104,6 +108,8 @@ impl MappedMemory {
         Self {
             data: vec![0; size.div_ceil(PAGE_SIZE) * PAGE_SIZE],
             pages: [PageEntry::io(); PAGE_COUNT],
+            generation: 0,
+            page_generation: [0; PAGE_COUNT],
         }
     }
 
@@ -126,7 +132,22 @@ impl MappedMemory {
             offset as usize + PAGE_SIZE <= self.data.len(),
             "page {page:#04x} mapped past the backing store"
         );
-        self.pages[page as usize] = entry;
+        if self.pages[page as usize] != entry {
+            self.pages[page as usize] = entry;
+            self.generation += 1;
+            self.page_generation[page as usize] = self.generation;
+        }
+    }
+
+    /// A counter that changes whenever a page is remapped: translated code
+    /// that relied on the old mapping must then be dropped.
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    /// Pages remapped after generation `since`.
+    pub fn remapped_since(&self, since: u64) -> impl Iterator<Item = u8> + '_ {
+        (0..=u8::MAX).filter(move |&page| self.page_generation[usize::from(page)] > since)
     }
 
     /// The page table, for generated code and debuggers.
@@ -197,6 +218,18 @@ mod tests {
         assert!(!mem.write(0x8005, 1));
         assert_eq!(mem.read(0x8005), Some(0xAA));
         assert_eq!(mem.read(0x4000), None, "unmapped pages are I/O");
+    }
+
+    #[test]
+    fn remapping_is_tracked_per_page() {
+        let mut mem = MappedMemory::new(0x200);
+        mem.map(0x80, PageEntry::rom(0));
+        let seen = mem.generation();
+        mem.map(0x80, PageEntry::rom(0));
+        assert_eq!(mem.generation(), seen, "an unchanged entry is not a remap");
+        mem.map(0x81, PageEntry::rom(0x100));
+        assert_eq!(mem.remapped_since(seen).collect::<Vec<_>>(), vec![0x81]);
+        assert_eq!(mem.remapped_since(mem.generation()).count(), 0);
     }
 
     #[test]

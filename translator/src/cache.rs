@@ -15,10 +15,11 @@
 
 use crate::backend::aarch64::mos6502::{CodegenConfig, Emitted, Runtime, emit_block, emit_runtime};
 use crate::backend::aarch64::{NOP, encode_b, to_le_bytes};
-use crate::ir::Block;
+use crate::ir::{Addr, Block, Op};
 use crate::jitmem::{Arena, Entry, JitMemError};
 use bitvec::prelude::{BitVec, Lsb0, bitvec};
 use retrojit_core::bus::MappedMemory;
+use std::collections::BTreeSet;
 
 /// Index of a block in [`BlockCache::blocks`].
 pub type BlockId = u32;
@@ -77,6 +78,28 @@ pub struct CacheStats {
 struct PendingLink {
     slot: u32,
     from: BlockId,
+}
+
+/// Pages whose mapping a block depends on: those its code came from and
+/// those its page accesses were resolved against at translation time.
+fn pages_used(block: &Block) -> BTreeSet<u8> {
+    let mut pages: BTreeSet<u8> = (0..block.len)
+        .map(|i| (block.start.wrapping_add(i) >> 8) as u8)
+        .collect();
+    for op in &block.ops {
+        if let Op::Load {
+            addr: Addr::Page { page, .. },
+            ..
+        }
+        | Op::Store {
+            addr: Addr::Page { page, .. },
+            ..
+        } = op
+        {
+            pages.insert(*page);
+        }
+    }
+    pages
 }
 
 /// Translated blocks of one 6502 engine.
@@ -259,12 +282,11 @@ impl BlockCache {
         self.table[own_key] = id;
         self.entries[own_key] = offset;
         for i in 0..block.len {
-            let addr = block.start.wrapping_add(i);
-            self.code_map.set(usize::from(addr), true);
-            let page = &mut self.page_blocks[usize::from(addr >> 8)];
-            if page.last() != Some(&id) {
-                page.push(id);
-            }
+            self.code_map
+                .set(usize::from(block.start.wrapping_add(i)), true);
+        }
+        for page in pages_used(block) {
+            self.page_blocks[usize::from(page)].push(id);
         }
         self.stats.compiled += 1;
         self.stats.code_bytes += u64::from(size);
@@ -343,11 +365,36 @@ impl BlockCache {
                         .any(|(i, &byte)| memory.read(b.start.wrapping_add(i as u16)) != Some(byte))
             })
             .collect();
+        self.invalidate(&stale)?;
+        if !stale.is_empty() {
+            self.page_invalidations[page] += 1;
+            if self.page_invalidations[page] == HOT_PAGE_LIMIT {
+                self.interpreted_pages[page] = true;
+                self.stats.hot_pages += 1;
+            }
+        }
+        Ok(())
+    }
+
+    /// The machine remapped `page`: every block that read code or data
+    /// through it goes.
+    pub fn invalidate_page(&mut self, page: u8) -> Result<(), JitMemError> {
+        let stale: Vec<BlockId> = self.page_blocks[usize::from(page)]
+            .iter()
+            .copied()
+            .filter(|&id| self.blocks[id as usize - 1].live)
+            .collect();
+        self.invalidate(&stale)
+    }
+
+    /// Removes blocks: lookup entries cleared, incoming links patched back
+    /// to NOPs, entries poisoned, code bits recomputed.
+    fn invalidate(&mut self, stale: &[BlockId]) -> Result<(), JitMemError> {
         if stale.is_empty() {
             return Ok(());
         }
         let mut journal = self.arena.journal();
-        for &id in &stale {
+        for &id in stale {
             let b = &mut self.blocks[id as usize - 1];
             b.live = false;
             let (start, len, entry_key) = (b.start, b.len, key(b.start, b.decimal));
@@ -367,13 +414,7 @@ impl BlockCache {
             self.stats.invalidations += 1;
             self.clear_code_bits(start, len);
         }
-        self.arena.commit(&journal)?;
-        self.page_invalidations[page] += 1;
-        if self.page_invalidations[page] == HOT_PAGE_LIMIT {
-            self.interpreted_pages[page] = true;
-            self.stats.hot_pages += 1;
-        }
-        Ok(())
+        self.arena.commit(&journal)
     }
 
     /// Recomputes the code bits of `len` bytes from `start` from the blocks

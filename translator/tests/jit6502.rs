@@ -324,3 +324,81 @@ fn random_programs_match_long() {
         .unwrap_or(20_000);
     fuzz(seeds);
 }
+
+/// Bank switching: page $80 shows one of two 256-byte ROM banks, chosen by
+/// writing $4000. Each bank holds a different routine at $8000; the program
+/// calls it, switches banks, and calls it again, many times. Translated
+/// code from the old bank must never run after a switch.
+#[test]
+fn bank_switched_code_never_runs_stale() {
+    #[derive(Clone)]
+    struct BankBus {
+        memory: MappedMemory,
+    }
+    const BANKS: u32 = 0x1_0000;
+    impl BankBus {
+        fn select(&mut self, bank: u8) {
+            self.memory
+                .map(0x80, PageEntry::rom(BANKS + u32::from(bank & 1) * 0x100));
+        }
+    }
+    impl MappedBus for BankBus {
+        fn memory(&self) -> &MappedMemory {
+            &self.memory
+        }
+        fn memory_mut(&mut self) -> &mut MappedMemory {
+            &mut self.memory
+        }
+    }
+    impl Bus6502 for BankBus {
+        fn read(&mut self, addr: u16) -> u8 {
+            self.memory.read(addr).unwrap_or(0)
+        }
+        fn write(&mut self, addr: u16, value: u8) {
+            if addr == 0x4000 {
+                self.select(value);
+            } else {
+                self.memory.write(addr, value);
+            }
+        }
+    }
+    let mut memory = MappedMemory::new(0x1_0200);
+    for page in 0..=0xFFu8 {
+        memory.map(page, PageEntry::ram(u32::from(page) << 8));
+    }
+    memory.map(0x40, PageEntry::io());
+    let mut bus = BankBus { memory };
+    let load = |bus: &mut BankBus, addr: usize, bytes: &[u8]| {
+        bus.memory.data_mut()[addr..addr + bytes.len()].copy_from_slice(bytes)
+    };
+    #[rustfmt::skip]
+    let main = [
+        0xA2, 0x00,       // 0200 LDX #0
+        0x8A,             // 0202 loop: TXA
+        0x29, 0x01,       // 0203 AND #1
+        0x8D, 0x00, 0x40, // 0205 STA $4000   (bank = X & 1)
+        0x20, 0x00, 0x80, // 0208 JSR $8000
+        0x18,             // 020B CLC
+        0x65, 0x10,       // 020C ADC $10
+        0x85, 0x10,       // 020E STA $10
+        0xE8,             // 0210 INX
+        0xD0, 0xEF,       // 0211 BNE loop
+        0x4C, 0x13, 0x02, // 0213 JMP *
+    ];
+    load(&mut bus, 0x0200, &main);
+    load(&mut bus, BANKS as usize, &[0xA9, 0x01, 0x60]); // bank 0: LDA #1; RTS
+    load(&mut bus, BANKS as usize + 0x100, &[0xA9, 0x03, 0x60]); // bank 1: LDA #3; RTS
+    bus.select(0);
+    let mut cpu = Cpu::new(Variant::Nmos);
+    cpu.regs.pc = 0x0200;
+    let limits = RunLimits::default();
+    let (mut cpu_i, mut bus_i) = (cpu.clone(), bus.clone());
+    let reference = Interpreter.run(&mut cpu_i, &mut bus_i, &limits);
+    let mut jit = Jit6502::new(Variant::Nmos, JitConfig::default()).unwrap();
+    let outcome = jit.run(&mut cpu, &mut bus, &limits);
+    assert_eq!(outcome, reference);
+    assert_eq!(cpu.regs, cpu_i.regs);
+    // 128 calls of each routine: 128 * 1 + 128 * 3, modulo 256.
+    assert_eq!(bus.memory.data()[0x10], ((128 + 128 * 3) % 256) as u8);
+    assert!(jit.stats().cache.invalidations > 0, "{}", jit.stats());
+}

@@ -139,6 +139,8 @@ pub struct Jit6502 {
     ctx: Box<JitContext>,
     stats: JitStats,
     debug: DebugOutput,
+    /// The guest memory's mapping generation the cache is valid for.
+    mapping_generation: u64,
 }
 
 /// Optional debugging output: per-block dumps and a `perf` symbol map.
@@ -199,6 +201,7 @@ impl Jit6502 {
             }),
             stats: JitStats::default(),
             debug: DebugOutput::default(),
+            mapping_generation: 0,
         })
     }
 
@@ -327,12 +330,29 @@ impl Jit6502 {
         Ok(())
     }
 
+    /// Drops translations that relied on pages the machine has remapped
+    /// (bank switching) since the last look.
+    fn follow_remaps(
+        &mut self,
+        memory: &retrojit_core::bus::MappedMemory,
+    ) -> Result<(), JitMemError> {
+        if memory.generation() != self.mapping_generation {
+            let remapped: Vec<u8> = memory.remapped_since(self.mapping_generation).collect();
+            for page in remapped {
+                self.cache.invalidate_page(page)?;
+            }
+            self.mapping_generation = memory.generation();
+        }
+        Ok(())
+    }
+
     /// The entry of the block at the CPU's PC, translating it when hot.
     fn block_for<B: MappedBus>(
         &mut self,
         cpu: &Cpu,
         bus: &B,
     ) -> Result<Option<(*const u8, u16)>, JitMemError> {
+        self.follow_remaps(bus.memory())?;
         let (pc, decimal) = (cpu.regs.pc, self.decimal_key(cpu));
         if let Some(b) = self.cache.lookup(pc, decimal) {
             return Ok(Some((self.cache.entry(b), b.worst_cycles)));
