@@ -1,7 +1,7 @@
 //! Workloads shared by retrojit's benchmarks: the same guest programs,
 //! loaded the same way, for every engine and every comparison core.
 
-use retrojit_core::programs::{self, BareProgram};
+use retrojit_core::programs::{self, BareProgram, ComProgram};
 use std::path::PathBuf;
 
 /// Where Klaus Dormann's functional test lives in the ROM directory.
@@ -32,4 +32,33 @@ pub fn klaus() -> Option<BareProgram> {
 /// (about 650,000 instructions).
 pub fn crc_loop() -> BareProgram {
     programs::crc16(40)
+}
+
+/// Where ZEXDOC lives in the ROM directory.
+pub const ZEXDOC_PATH: &str = "z80/cpm/zexdoc.com";
+/// How much of ZEXDOC the Z80 benchmark runs: its first 20 million
+/// instructions (the whole program is 5.8 billion), which is inside its
+/// first test groups.
+pub const ZEXDOC_BUDGET: u64 = 20_000_000;
+
+/// ZEXDOC as a CP/M program, or `None` (with a message saying why the
+/// benchmark is skipped) without the ROMs.
+pub fn zexdoc() -> Option<ComProgram> {
+    let path: PathBuf = roms_test::roms::default_roms_dir().join(ZEXDOC_PATH);
+    match std::fs::read(&path) {
+        Ok(image) => Some(ComProgram {
+            name: "zexdoc",
+            image,
+        }),
+        Err(e) => {
+            eprintln!("skipping the ZEXDOC benchmark: {}: {e}", path.display());
+            None
+        }
+    }
+}
+
+/// The self-written Z80 CPU-bound loop: CRC-16 over its code page, 40
+/// passes (about 560,000 instructions), run to its warm boot.
+pub fn z80_crc_loop() -> ComProgram {
+    programs::crc16_z80(40)
 }

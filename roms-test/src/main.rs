@@ -5,10 +5,14 @@ use clap::{Parser, Subcommand, ValueEnum};
 use retrojit_core::cpu::mos6502::Variant;
 use retrojit_core::number::parse_address;
 use roms_test::engine::{Engine, parse_engine};
-use roms_test::manifest::{DEFAULT_MANIFEST, Manifest, PassRule};
+use roms_test::manifest::{DEFAULT_MANIFEST, Manifest, PassRule, Z80_INTERP_ONLY};
 use roms_test::report::{SuiteResult, print_table, write_json};
-use roms_test::runner::{RunContext, run_sst6502, run_suite};
+use roms_test::runner::{
+    CpmCheck, RunContext, run_cpm, run_fuse, run_sst_z80, run_sst6502, run_suite,
+};
+use roms_test::z80suites::cpm;
 use roms_test::{bare, nestest, roms};
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -77,7 +81,35 @@ enum Command {
         /// nestest.log.
         log: PathBuf,
     },
+    /// Run a CP/M .COM program on the Z80 `cpm` machine, printing its output
+    /// as it runs.
+    ///
+    /// zexdoc/zexall pass when every test group says OK and "Tests complete"
+    /// appears, prelim when "Preliminary tests complete" appears (the rule
+    /// comes from the file name). Other programs pass by reaching warm boot
+    /// ($0000). --expect-no adds a failure condition to either.
+    Cpm {
+        /// The .COM file.
+        file: PathBuf,
+        /// Fail if the output contains TEXT (e.g. ERROR).
+        #[arg(long, value_name = "TEXT")]
+        expect_no: Option<String>,
+        /// Give up (fail) after this many instructions without a warm boot.
+        #[arg(long, default_value_t = DEFAULT_CPM_BUDGET)]
+        max_instructions: u64,
+    },
+    /// Run FUSE's Z80 unit tests: registers, memory, T-states and bus events.
+    Fuse {
+        /// tests.in: the cases.
+        tests_in: PathBuf,
+        /// tests.expected: their results.
+        tests_expected: PathBuf,
+    },
 }
+
+/// Default instruction budget of `roms-test cpm`: zexall, the longest
+/// known program, needs about 5.8 billion.
+const DEFAULT_CPM_BUDGET: u64 = 20_000_000_000;
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 enum SstCpu {
@@ -87,6 +119,21 @@ enum SstCpu {
     /// NES 2A03 (decimal-mode cases skipped).
     #[value(name = "2a03")]
     Ricoh2A03,
+    /// Zilog Z80: registers (WZ, Q, R, IFFs, IM included), RAM, ports and
+    /// the bus pins at every T-state.
+    #[value(name = "z80")]
+    Z80,
+}
+
+impl Command {
+    /// Whether the command runs Z80 code, which only the interpreter can.
+    fn is_z80(&self) -> bool {
+        match self {
+            Self::Cpm { .. } | Self::Fuse { .. } => true,
+            Self::Sst { cpu, .. } => matches!(cpu, SstCpu::Z80),
+            Self::Klaus { .. } | Self::Nestest { .. } => false,
+        }
+    }
 }
 
 fn address(text: &str) -> Result<u16, String> {
@@ -112,6 +159,9 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<Vec<SuiteResult>> {
     if let Some(engine) = cli.engine {
+        if engine != Engine::Interp && cli.command.as_ref().is_some_and(Command::is_z80) {
+            bail!("--engine {engine}: {Z80_INTERP_ONLY}");
+        }
         engine.ensure_available()?;
     }
     let ctx = RunContext {
@@ -151,14 +201,44 @@ fn run(cli: Cli) -> Result<Vec<SuiteResult>> {
                     bail!("{}: no such file or folder", path.display());
                 }
             }
-            let (name, variant) = match cpu {
-                SstCpu::Mos6502 => ("sst-6502", Variant::Nmos),
-                SstCpu::Ricoh2A03 => ("sst-2a03", Variant::Ricoh2A03),
-            };
-            vec![run_sst6502(name, engine, &paths, variant)]
+            match cpu {
+                SstCpu::Mos6502 => vec![run_sst6502("sst-6502", engine, &paths, Variant::Nmos)],
+                SstCpu::Ricoh2A03 => {
+                    vec![run_sst6502("sst-2a03", engine, &paths, Variant::Ricoh2A03)]
+                }
+                SstCpu::Z80 => vec![run_sst_z80("sst-z80", &paths)],
+            }
         }
         Some(Command::Nestest { rom, log }) => {
             vec![nestest::run("nestest", engine, &rom, &log)?]
+        }
+        Some(Command::Cpm {
+            file,
+            expect_no,
+            max_instructions,
+        }) => {
+            let check = CpmCheck {
+                rule: cpm::PassRule::for_file(&file),
+                forbidden: expect_no,
+            };
+            let mut console = Console::new(std::io::stdout().lock());
+            let result = run_cpm(
+                &file.display().to_string(),
+                &file,
+                &check,
+                max_instructions,
+                &mut console,
+            );
+            // Whatever the outcome, what follows (the table, or the error
+            // on stderr) starts on a line of its own.
+            console.end_line()?;
+            vec![result?]
+        }
+        Some(Command::Fuse {
+            tests_in,
+            tests_expected,
+        }) => {
+            vec![run_fuse("fuse", &tests_in, &tests_expected)?]
         }
     };
     let mut stdout = std::io::stdout().lock();
@@ -167,6 +247,43 @@ fn run(cli: Cli) -> Result<Vec<SuiteResult>> {
         write_json(path, &results)?;
     }
     Ok(results)
+}
+
+/// The guest's console on stdout; remembers whether it ended a line.
+struct Console<W: Write> {
+    out: W,
+    at_line_start: bool,
+}
+
+impl<W: Write> Console<W> {
+    fn new(out: W) -> Self {
+        Self {
+            out,
+            at_line_start: true,
+        }
+    }
+
+    /// Ends the guest's last line if it left one open, and flushes.
+    fn end_line(&mut self) -> std::io::Result<()> {
+        if !self.at_line_start {
+            self.write_all(b"\n")?;
+        }
+        self.out.flush()
+    }
+}
+
+impl<W: Write> Write for Console<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let written = self.out.write(buf)?;
+        if let Some(&last) = buf[..written].last() {
+            self.at_line_start = last == b'\n';
+        }
+        Ok(written)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush()
+    }
 }
 
 fn run_manifest(cli: &Cli, ctx: &RunContext) -> Result<Vec<SuiteResult>> {
@@ -189,6 +306,14 @@ fn run_manifest(cli: &Cli, ctx: &RunContext) -> Result<Vec<SuiteResult>> {
     }
     let mut results = Vec::new();
     for suite in suites {
+        // Under an explicit --engine that a suite's kind cannot run under (a
+        // Z80 suite under jit), the suite is shown skipped, not left out.
+        if let Some(only) = cli.engine
+            && !suite.test.runs_under(only)
+        {
+            results.push(run_suite(ctx, suite, only));
+            continue;
+        }
         for &engine in &suite.engines {
             if cli.engine.is_some_and(|only| only != engine) {
                 continue;

@@ -3,6 +3,7 @@
 //! and what counts as a pass.
 
 use crate::engine::Engine;
+use crate::z80suites::cpm::PassRule as CpmPassRule;
 use retrojit_core::cpu::mos6502::Variant;
 use serde::Deserialize;
 use std::collections::HashSet;
@@ -81,6 +82,41 @@ pub enum TestSpec {
         /// CPU flavour.
         cpu: Cpu6502,
     },
+    /// A CP/M .COM program on the Z80 `cpm` machine, judged by its output.
+    Cpm {
+        /// The .COM file.
+        file: String,
+        /// `Zex` (every group OK, then "Tests complete") or `Prelim`.
+        pass: CpmPassRule,
+        /// Give up (fail) after this many instructions without a warm boot.
+        max_instructions: u64,
+    },
+    /// FUSE's Z80 unit tests.
+    Fuse {
+        /// `tests.in`: the cases.
+        tests_in: String,
+        /// `tests.expected`: their results.
+        tests_expected: String,
+    },
+    /// A folder (or file) of SingleStepTests Z80 JSON(.gz) files.
+    SstZ80 {
+        /// Folder or file.
+        path: String,
+    },
+}
+
+/// Why a Z80 suite cannot run under the JIT or lockstep engines.
+pub const Z80_INTERP_ONLY: &str = "the Z80 has no JIT yet: Z80 suites run only under interp";
+
+impl TestSpec {
+    /// Whether this kind of test can run under `engine`: the JIT (and so
+    /// lockstep, which checks it) only translates 6502 code.
+    pub fn runs_under(&self, engine: Engine) -> bool {
+        match self {
+            Self::Bare6502 { .. } | Self::Nestest { .. } | Self::Sst6502 { .. } => true,
+            Self::Cpm { .. } | Self::Fuse { .. } | Self::SstZ80 { .. } => engine == Engine::Interp,
+        }
+    }
 }
 
 /// When a bare-machine program has passed.
@@ -156,6 +192,12 @@ impl Manifest {
             if suite.engines.is_empty() {
                 return Err(invalid(format!("suite `{}` lists no engine", suite.name)));
             }
+            if let Some(engine) = suite.engines.iter().find(|&&e| !suite.test.runs_under(e)) {
+                return Err(invalid(format!(
+                    "suite `{}` lists {engine}, but {Z80_INTERP_ONLY}",
+                    suite.name
+                )));
+            }
         }
         Ok(manifest)
     }
@@ -189,5 +231,43 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert_eq!(err, "m.ron: suite `a` is listed twice");
+    }
+
+    #[test]
+    fn z80_kinds_parse() {
+        let m = Manifest::parse(
+            r#"(suites: [
+                (name: "zex", engines: [interp],
+                 test: Cpm(file: "z.com", pass: Zex, max_instructions: 10)),
+                (name: "fuse", engines: [interp],
+                 test: Fuse(tests_in: "a", tests_expected: "b")),
+                (name: "sst", engines: [interp], test: SstZ80(path: "p")),
+            ])"#,
+            "m.ron",
+        )
+        .unwrap();
+        assert!(matches!(
+            m.suites[0].test,
+            TestSpec::Cpm {
+                pass: CpmPassRule::Zex,
+                max_instructions: 10,
+                ..
+            }
+        ));
+        assert!(!m.suites[2].test.runs_under(Engine::Jit));
+    }
+
+    #[test]
+    fn z80_suites_under_the_jit_are_refused() {
+        let err = Manifest::parse(
+            r#"(suites: [(name: "f", engines: [interp, jit], test: SstZ80(path: "p"))])"#,
+            "m.ron",
+        )
+        .unwrap_err()
+        .to_string();
+        assert_eq!(
+            err,
+            format!("m.ron: suite `f` lists jit, but {Z80_INTERP_ONLY}")
+        );
     }
 }

@@ -3,10 +3,13 @@
 //! failures when ROMs are required).
 
 use crate::engine::Engine;
-use crate::manifest::{Suite, TestSpec};
+use crate::manifest::{Suite, TestSpec, Z80_INTERP_ONLY};
 use crate::report::SuiteResult;
+use crate::z80suites::{cpm, fuse, sst as sst_z80};
 use crate::{bare, nestest, progress, sst6502, sst6502_jit};
+use indicatif::ProgressBar;
 use retrojit_core::cpu::mos6502::Variant;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -30,9 +33,26 @@ impl RunContext {
     }
 }
 
-/// Runs one manifest suite under one engine.
+/// A suite that could not run: one failed case with the error chain as its note.
+fn errored(name: &str, engine: Engine, error: &anyhow::Error) -> SuiteResult {
+    let mut r = SuiteResult::new(name, engine.name());
+    r.cases = 1;
+    r.failed = 1;
+    r.note(format!("{error:#}"));
+    r
+}
+
+/// Runs one manifest suite under one engine. A kind that cannot run under
+/// `engine` (a Z80 suite under the JIT) is reported as skipped.
 pub fn run_suite(ctx: &RunContext, suite: &Suite, engine: Engine) -> SuiteResult {
     let name = suite.name.as_str();
+    if !suite.test.runs_under(engine) {
+        let mut skipped = SuiteResult::new(name, engine.name());
+        skipped.cases = 1;
+        skipped.skipped = 1;
+        skipped.note(Z80_INTERP_ONLY);
+        return skipped;
+    }
     let resolve = |rel: &str| ctx.roms_dir.join(rel);
     match &suite.test {
         TestSpec::Bare6502 {
@@ -70,13 +90,7 @@ pub fn run_suite(ctx: &RunContext, suite: &Suite, engine: Engine) -> SuiteResult
                     return ctx.missing(name, engine, path);
                 }
             }
-            nestest::run(name, engine, &rom, &log).unwrap_or_else(|e| {
-                let mut r = SuiteResult::new(name, engine.name());
-                r.cases = 1;
-                r.failed = 1;
-                r.note(format!("{e:#}"));
-                r
-            })
+            nestest::run(name, engine, &rom, &log).unwrap_or_else(|e| errored(name, engine, &e))
         }
         TestSpec::Sst6502 { path, cpu } => {
             let path = resolve(path);
@@ -85,7 +99,239 @@ pub fn run_suite(ctx: &RunContext, suite: &Suite, engine: Engine) -> SuiteResult
             }
             run_sst6502(name, engine, &[path], (*cpu).into())
         }
+        TestSpec::Cpm {
+            file,
+            pass,
+            max_instructions,
+        } => {
+            let file = resolve(file);
+            if !file.exists() {
+                return ctx.missing(name, engine, &file);
+            }
+            let spinner = progress::spinner(name);
+            let check = CpmCheck {
+                rule: Some(*pass),
+                forbidden: None,
+            };
+            let result = run_cpm(
+                name,
+                &file,
+                &check,
+                *max_instructions,
+                &mut CurrentLine::new(&spinner),
+            )
+            .unwrap_or_else(|e| errored(name, engine, &e));
+            spinner.finish_and_clear();
+            result
+        }
+        TestSpec::Fuse {
+            tests_in,
+            tests_expected,
+        } => {
+            let (tests_in, tests_expected) = (resolve(tests_in), resolve(tests_expected));
+            for path in [&tests_in, &tests_expected] {
+                if !path.exists() {
+                    return ctx.missing(name, engine, path);
+                }
+            }
+            let spinner = progress::spinner(name);
+            let result = run_fuse(name, &tests_in, &tests_expected)
+                .unwrap_or_else(|e| errored(name, engine, &e));
+            spinner.finish_and_clear();
+            result
+        }
+        TestSpec::SstZ80 { path } => {
+            let path = resolve(path);
+            if !path.exists() {
+                return ctx.missing(name, engine, &path);
+            }
+            run_sst_z80(name, &[path])
+        }
     }
+}
+
+/// How a CP/M program's console output is judged.
+#[derive(Clone, Debug, Default)]
+pub struct CpmCheck {
+    /// The program's own rule (zexdoc/zexall, prelim), if it has one.
+    pub rule: Option<cpm::PassRule>,
+    /// Text whose appearance in the output is a failure (`--expect-no`).
+    pub forbidden: Option<String>,
+}
+
+/// Runs a CP/M .COM program as a one-case suite under the interpreter,
+/// streaming its console output to `echo`. With neither a rule nor a
+/// forbidden text, reaching warm boot is the pass. Errors (unreadable, empty
+/// or oversized file, unsupported BDOS call) name the file.
+pub fn run_cpm(
+    name: &str,
+    file: &Path,
+    check: &CpmCheck,
+    max_instructions: u64,
+    echo: &mut impl Write,
+) -> anyhow::Result<SuiteResult> {
+    let run = cpm::run_program(file, max_instructions, echo)?;
+    let mut result = SuiteResult::new(name, Engine::Interp.name());
+    result.cases = 1;
+    result.guest_instructions = run.stats.instructions;
+    result.guest_cycles = run.stats.tstates;
+    result.seconds = run.elapsed.as_secs_f64();
+    let verdict = if run.warm_boot {
+        check_output(check, &run.output)
+    } else {
+        let last = run.output.lines().rev().find(|l| !l.trim().is_empty());
+        Err(match last {
+            Some(line) => format!(
+                "no warm boot within {max_instructions} instructions; last output: {}",
+                line.trim()
+            ),
+            None => format!("no warm boot within {max_instructions} instructions, and no output"),
+        })
+    };
+    match verdict {
+        Ok(()) => {
+            result.passed = 1;
+            if check.rule.is_none() && check.forbidden.is_none() {
+                result.note(format!(
+                    "{}: no pass rule for this file name and no --expect-no: passed by reaching warm boot",
+                    file_name(file)
+                ));
+            }
+        }
+        Err(why) => {
+            result.failed = 1;
+            result.note(why);
+        }
+    }
+    Ok(result)
+}
+
+fn check_output(check: &CpmCheck, output: &str) -> Result<(), String> {
+    if let Some(rule) = check.rule {
+        rule.check(output)?;
+    }
+    if let Some(text) = &check.forbidden
+        && let Some(line) = output.lines().find(|l| l.contains(text.as_str()))
+    {
+        return Err(format!("output contains {text:?}: {}", line.trim()));
+    }
+    Ok(())
+}
+
+/// Console output of a manifest CP/M run, shown only as the spinner's
+/// message: the line being printed, which for zexdoc/zexall names the test
+/// group in progress.
+struct CurrentLine<'a> {
+    spinner: &'a ProgressBar,
+    line: Vec<u8>,
+    /// The last byte ended a line: the next text starts a new one.
+    line_done: bool,
+}
+
+impl<'a> CurrentLine<'a> {
+    fn new(spinner: &'a ProgressBar) -> Self {
+        Self {
+            spinner,
+            line: Vec::new(),
+            line_done: false,
+        }
+    }
+}
+
+impl Write for CurrentLine<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        for &byte in buf {
+            match byte {
+                b'\n' => self.line_done = true,
+                b'\r' => {}
+                _ => {
+                    if self.line_done {
+                        self.line.clear();
+                        self.line_done = false;
+                    }
+                    self.line.push(byte);
+                }
+            }
+        }
+        self.spinner
+            .set_message(String::from_utf8_lossy(&self.line).trim().to_owned());
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Runs FUSE's Z80 unit tests as one suite. Cases whose expected data
+/// predates the 2018 block-instruction findings are counted as skipped, with
+/// the reason and each case's strict difference in the notes.
+pub fn run_fuse(name: &str, tests_in: &Path, tests_expected: &Path) -> anyhow::Result<SuiteResult> {
+    let started = Instant::now();
+    let report = fuse::run(tests_in, tests_expected)?;
+    let mut result = SuiteResult::new(name, Engine::Interp.name());
+    result.seconds = started.elapsed().as_secs_f64();
+    result.cases = report.cases as u64;
+    result.passed = report.passed as u64;
+    result.failed = report.failures.len() as u64;
+    result.skipped = report.superseded.len() as u64;
+    result.guest_instructions = report.instructions;
+    result.guest_cycles = report.tstates;
+    for failure in &report.failures {
+        result.note(failure.to_string());
+    }
+    if !report.superseded.is_empty() {
+        result.note(format!(
+            "{} skipped: repeating block instructions whose expected X/Y (and for INxR/OTxR H, P/V \
+             and MEMPTR) predate the 2018 findings; SingleStepTests checks those bits",
+            report.superseded.len()
+        ));
+        for case in &report.superseded {
+            result.note(format!("superseded {case}"));
+        }
+    }
+    Ok(result)
+}
+
+/// Runs SingleStepTests Z80 files (one instruction per case) as one suite.
+pub fn run_sst_z80(name: &str, paths: &[PathBuf]) -> SuiteResult {
+    let mut result = SuiteResult::new(name, Engine::Interp.name());
+    let files = match sst_files(paths) {
+        Ok(files) => files,
+        Err(e) => {
+            result.cases = 1;
+            result.failed = 1;
+            result.note(format!("listing test files: {e}"));
+            return result;
+        }
+    };
+    let bar = progress::bar(files.len() as u64, name);
+    let started = Instant::now();
+    for file in &files {
+        bar.set_message(file_name(file));
+        match sst_z80::run_file(file) {
+            Ok(report) => {
+                let (cases, passed) = (report.cases as u64, report.passed as u64);
+                result.cases += cases;
+                result.passed += passed;
+                result.failed += cases - passed;
+                result.guest_instructions += cases;
+                result.guest_cycles += report.tstates;
+                for failure in report.failures {
+                    result.note(format!("{}: {failure}", file_name(file)));
+                }
+            }
+            Err(e) => {
+                result.cases += 1;
+                result.failed += 1;
+                result.note(format!("{}: {e:#}", file.display()));
+            }
+        }
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    result.seconds = started.elapsed().as_secs_f64();
+    result
 }
 
 /// SingleStepTests files below `paths` (files or folders), sorted.
@@ -169,4 +415,59 @@ fn file_name(path: &Path) -> String {
     path.file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::manifest::Manifest;
+
+    #[test]
+    fn z80_suites_are_skipped_under_the_jit() {
+        let manifest = Manifest::parse(
+            r#"(suites: [(name: "sst-z80", engines: [interp], test: SstZ80(path: "p"))])"#,
+            "m.ron",
+        )
+        .unwrap();
+        let ctx = RunContext {
+            roms_dir: PathBuf::from("/nonexistent"),
+            require_roms: true,
+        };
+        let result = run_suite(&ctx, &manifest.suites[0], Engine::Jit);
+        assert_eq!((result.cases, result.skipped, result.failed), (1, 1, 0));
+        assert_eq!(result.engine, "jit");
+        assert_eq!(result.messages, [Z80_INTERP_ONLY]);
+    }
+
+    #[test]
+    fn cpm_output_checks() {
+        let zex = CpmCheck {
+            rule: Some(cpm::PassRule::Zex),
+            forbidden: None,
+        };
+        assert!(check_output(&zex, "a....  OK\nTests complete\n").is_ok());
+        assert!(check_output(&zex, "a....  OK\n").is_err());
+        let forbid = CpmCheck {
+            rule: None,
+            forbidden: Some("FAIL".into()),
+        };
+        assert!(check_output(&forbid, "all good\n").is_ok());
+        assert_eq!(
+            check_output(&forbid, "x\n  test 3 FAIL \n"),
+            Err("output contains \"FAIL\": test 3 FAIL".to_owned())
+        );
+    }
+
+    #[test]
+    fn spinner_line_follows_the_output() {
+        let spinner = ProgressBar::hidden();
+        let mut line = CurrentLine::new(&spinner);
+        line.write_all(b"Z80 instruction exerciser\r\n<adc,sbc> hl....")
+            .unwrap();
+        assert_eq!(spinner.message(), "<adc,sbc> hl....");
+        line.write_all(b"  OK\r\n").unwrap();
+        assert_eq!(spinner.message(), "<adc,sbc> hl....  OK");
+        line.write_all(b"next").unwrap();
+        assert_eq!(spinner.message(), "next");
+    }
 }

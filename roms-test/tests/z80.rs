@@ -4,31 +4,14 @@
 //! `cargo test --release -p roms-test --test z80 -- --ignored`.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
+use roms_test::roms::require_or_skip;
 use roms_test::z80suites::{cpm, fuse, sst};
 
-/// `path` under the ROM folder (`$RETROJIT_ROMS`, else `../shared/roms` next
-/// to the workspace); `None` with a skip message when it is missing, unless
-/// `RETROJIT_REQUIRE_ROMS=1`.
-fn require_or_skip(test: &str, path: &str) -> Option<PathBuf> {
-    let roms = match std::env::var_os("RETROJIT_ROMS") {
-        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
-        _ => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/roms"),
-    };
-    let full = roms.join(path);
-    if full.exists() {
-        return Some(full);
-    }
-    let required = std::env::var("RETROJIT_REQUIRE_ROMS").is_ok_and(|v| v == "1");
-    assert!(
-        !required,
-        "{test}: {} is missing and RETROJIT_REQUIRE_ROMS=1",
-        full.display()
-    );
-    eprintln!("{test}: skipped, {} not found", full.display());
-    None
-}
+/// More than zexall's 5.8 billion instructions; a program that gets there
+/// never ends.
+const BUDGET: u64 = 10_000_000_000;
 
 #[test]
 fn fuse_all_cases() {
@@ -102,7 +85,11 @@ fn cpm_suite(test: &str, file: &str) {
         return;
     };
     let rule = cpm::PassRule::for_file(&path).unwrap();
-    let run = cpm::run_program(&path, &mut std::io::stderr()).unwrap();
+    let run = cpm::run_program(&path, BUDGET, &mut std::io::stderr()).unwrap();
+    assert!(
+        run.warm_boot,
+        "{file}: no warm boot within {BUDGET} instructions"
+    );
     eprintln!(
         "\n{file}: {} instructions, {} T-states, {:.1} s, {:.0} MIPS",
         run.stats.instructions,
@@ -138,14 +125,14 @@ fn cpm_rejects_bad_programs() {
     std::fs::create_dir_all(&dir).unwrap();
     let empty = dir.join("empty.com");
     std::fs::write(&empty, []).unwrap();
-    let err = cpm::run_program(&empty, &mut Vec::new()).unwrap_err();
+    let err = cpm::run_program(&empty, BUDGET, &mut Vec::new()).unwrap_err();
     assert!(
         err.to_string().ends_with("empty.com: empty .COM file"),
         "{err}"
     );
     let big = dir.join("big.com");
     std::fs::write(&big, vec![0u8; 0x10000]).unwrap();
-    let err = cpm::run_program(&big, &mut Vec::new()).unwrap_err();
+    let err = cpm::run_program(&big, BUDGET, &mut Vec::new()).unwrap_err();
     assert!(err.to_string().contains("larger than the TPA"), "{err}");
     std::fs::remove_dir_all(Path::new(&dir)).unwrap();
 }

@@ -7,10 +7,11 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use retrojit_core::machine::cpm::{Cpm, RunStats};
+use retrojit_core::machine::cpm::{Cpm, Exit, RunStats};
+use serde::Deserialize;
 
-/// What a program must print to pass.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+/// What a program must print to pass (the manifest spells it `Zex`/`Prelim`).
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Deserialize)]
 pub enum PassRule {
     /// ZEXDOC/ZEXALL: every group line OK, then "Tests complete".
     Zex,
@@ -67,6 +68,8 @@ impl PassRule {
 pub struct CpmRun {
     /// Everything the program printed.
     pub output: String,
+    /// Whether it reached warm boot; `false` when the instruction budget ran out first.
+    pub warm_boot: bool,
     /// Instructions and T-states executed.
     pub stats: RunStats,
     /// Wall-clock time of the run.
@@ -97,8 +100,15 @@ impl<W: Write> Write for Tee<'_, W> {
     }
 }
 
-/// Loads and runs a .COM file to its warm boot, streaming its output to `echo`.
-pub fn run_program(path: &Path, echo: &mut impl Write) -> anyhow::Result<CpmRun> {
+/// Loads and runs a .COM file until its warm boot, or until it has executed
+/// `max_instructions` (a program that never ends), streaming its output to
+/// `echo`. Errors name the file: unreadable, empty or larger than the TPA,
+/// an unsupported BDOS call.
+pub fn run_program(
+    path: &Path,
+    max_instructions: u64,
+    echo: &mut impl Write,
+) -> anyhow::Result<CpmRun> {
     let image = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
     let name = path.display().to_string();
     let mut machine = Cpm::load(&name, &image)?;
@@ -107,11 +117,12 @@ pub fn run_program(path: &Path, echo: &mut impl Write) -> anyhow::Result<CpmRun>
         copy: Vec::new(),
     };
     let start = Instant::now();
-    let stats = machine.run(&mut tee)?;
+    let exit = machine.run_for(max_instructions, &mut tee)?;
     let elapsed = start.elapsed();
     Ok(CpmRun {
         output: String::from_utf8_lossy(&tee.copy).into_owned(),
-        stats,
+        warm_boot: exit == Exit::WarmBoot,
+        stats: machine.stats(),
         elapsed,
     })
 }

@@ -89,6 +89,8 @@ pub struct SstFileReport {
     pub cases: usize,
     /// Cases that matched in every respect.
     pub passed: usize,
+    /// T-states executed over all cases (one instruction each).
+    pub tstates: u64,
     /// The first [`MAX_FAILURES`] failures.
     pub failures: Vec<SstFailure>,
 }
@@ -128,7 +130,9 @@ pub fn run_file(path: &Path) -> anyhow::Result<SstFileReport> {
     };
     let mut bus = RecordingBus::new();
     for case in &cases {
-        match run_case(case, &mut bus) {
+        let (tstates, outcome) = run_case(case, &mut bus);
+        report.tstates += tstates;
+        match outcome {
             Ok(()) => report.passed += 1,
             Err(detail) if report.failures.len() < MAX_FAILURES => {
                 report.failures.push(SstFailure {
@@ -174,11 +178,16 @@ fn registers(s: &State) -> Registers {
     r
 }
 
-fn run_case(case: &Case, bus: &mut RecordingBus) -> Result<(), String> {
+/// Runs one case: the instruction's T-states, and whether everything matched.
+fn run_case(case: &Case, bus: &mut RecordingBus) -> (u64, Result<(), String>) {
     bus.reset(&case.initial.ram, &case.ports);
     let mut cpu = Cpu::new();
     cpu.regs = registers(&case.initial);
     cpu.step(bus);
+    (cpu.regs.tstates, check_case(case, &cpu, bus))
+}
+
+fn check_case(case: &Case, cpu: &Cpu, bus: &RecordingBus) -> Result<(), String> {
     compare_state(&cpu.regs, &case.expected)?;
     for &(addr, value) in &case.expected.ram {
         let got = bus.mem[usize::from(addr)];
