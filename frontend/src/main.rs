@@ -1,5 +1,7 @@
-//! `retrojit`: run guest programs headless, check the JIT region.
+//! `retrojit`: run guest programs headless, benchmark the engines, check
+//! the JIT region.
 
+mod bench;
 mod run;
 
 use clap::{Parser, Subcommand};
@@ -26,6 +28,21 @@ enum Command {
     /// Machines: `bare6502` (NMOS 6502, 64 KiB RAM; the run stops on a jump
     /// or branch to itself, a JAM opcode, --stop-at or --cycles).
     Run(run::RunArgs),
+    /// Time the 6502 engines against each other on the same workloads.
+    ///
+    /// Runs Klaus Dormann's functional test (from the ROM directory:
+    /// $RETROJIT_ROMS, else ../shared/roms next to the workspace; skipped
+    /// with a message when absent) and the built-in CRC-16 loop under each
+    /// engine, in this process, and prints guest instructions, cycles, the
+    /// best time of --repeat runs, guest MIPS and the speed-up over the
+    /// interpreter, then the JIT's compile statistics.
+    ///
+    /// Every run is checked: it must reach the workload's success trap (and
+    /// the CRC must match the host's), and all runs of all engines must end
+    /// with the same instructions, cycles, registers and memory. Each JIT
+    /// run starts with an empty code cache, so compile time is part of its
+    /// time. Progress is shown only when stderr is a terminal.
+    Bench(bench::BenchArgs),
     /// Check the JIT region on this machine: write, link, unlink and poison
     /// code through the validated write journal, execute it, and print what
     /// was verified. Needs an AArch64 host (or qemu-aarch64).
@@ -36,6 +53,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Run(args) => run::run(&args),
+        Command::Bench(args) => bench::bench(&args),
         Command::JitSelftest => jit_selftest(),
     };
     match outcome {
