@@ -193,28 +193,6 @@ fn reads_flag(operand: Operand, live: &mut FlagSet) {
     }
 }
 
-/// Operands an op reads.
-fn sources(op: &Op) -> Vec<Operand> {
-    let addr_operand = |addr: &Addr| match addr {
-        Addr::Page { offset, .. } => *offset,
-        Addr::Dynamic(a) => *a,
-    };
-    match op {
-        Op::Insn { .. } | Op::PackP { .. } => vec![],
-        Op::Mov { src, .. } | Op::Bit { src, .. } | Op::UnpackP { src } | Op::Penalty { src } => {
-            vec![*src]
-        }
-        Op::Bin { a, b, .. } => vec![*a, *b],
-        Op::Overflow { a, b, r, .. } => vec![*a, *b, *r],
-        Op::Load { addr, .. } => vec![addr_operand(addr)],
-        Op::ProbeRead { addr } | Op::ProbeWrite { addr } | Op::CodeCheck { addr, .. } => {
-            vec![*addr]
-        }
-        Op::Store { addr, src } => vec![addr_operand(addr), *src],
-        Op::Helper { args, .. } => args.to_vec(),
-    }
-}
-
 /// The location an op writes, if it is a pure computation of one value.
 fn pure_dst(op: &Op) -> Option<Dst> {
     match op {
@@ -266,7 +244,7 @@ pub fn eliminate_dead_flags(block: &mut Block) {
             }
             live.remove(r);
         }
-        for src in sources(op) {
+        for src in op.sources() {
             reads_flag(src, &mut live);
         }
     }
@@ -298,7 +276,7 @@ pub fn eliminate_dead_temporaries(block: &mut Block) {
             }
             used[usize::from(t.0)] = false;
         }
-        for src in sources(op) {
+        for src in op.sources() {
             if let Operand::Tmp(t) = src {
                 used[usize::from(t.0)] = true;
             }

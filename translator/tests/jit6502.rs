@@ -4,69 +4,14 @@
 //! cycles, instruction counts, memory and I/O accesses must be identical.
 #![cfg(target_arch = "aarch64")]
 
+mod common;
+
+use common::{TestBus, next, random_program};
 use retrojit_core::bus::{Bus6502, MappedBus, MappedMemory, PageEntry};
 use retrojit_core::cpu::mos6502::{Cpu, Variant};
 use retrojit_core::engine::{Engine6502, Interpreter, RunLimits, RunOutcome};
 use retrojit_core::programs;
 use retrojit_translator::engine::mos6502::{Jit6502, JitConfig};
-
-/// RAM everywhere, pages $40-$41 I/O (reads return a function of the
-/// address; every access is logged), $F0-$FF ROM.
-#[derive(Clone)]
-struct TestBus {
-    memory: MappedMemory,
-    io_log: Vec<(u16, u8, bool)>,
-}
-
-impl TestBus {
-    fn flat() -> Self {
-        Self {
-            memory: MappedMemory::flat_ram(),
-            io_log: Vec::new(),
-        }
-    }
-
-    fn with_io_and_rom() -> Self {
-        let mut bus = Self::flat();
-        for page in 0x40..=0x41u8 {
-            bus.memory.map(page, PageEntry::io());
-        }
-        for page in 0xF0..=0xFFu8 {
-            bus.memory.map(page, PageEntry::rom(u32::from(page) << 8));
-        }
-        bus
-    }
-
-    fn load(&mut self, addr: u16, bytes: &[u8]) {
-        let at = usize::from(addr);
-        self.memory.data_mut()[at..at + bytes.len()].copy_from_slice(bytes);
-    }
-}
-
-impl MappedBus for TestBus {
-    fn memory(&self) -> &MappedMemory {
-        &self.memory
-    }
-
-    fn memory_mut(&mut self) -> &mut MappedMemory {
-        &mut self.memory
-    }
-}
-
-impl Bus6502 for TestBus {
-    fn read(&mut self, addr: u16) -> u8 {
-        self.memory.read(addr).unwrap_or_else(|| {
-            self.io_log.push((addr, 0, false));
-            (addr as u8) ^ 0x5A
-        })
-    }
-
-    fn write(&mut self, addr: u16, value: u8) {
-        if !self.memory.write(addr, value) && self.memory.read(addr).is_none() {
-            self.io_log.push((addr, value, true));
-        }
-    }
-}
 
 /// Runs `cpu`/`bus` under the interpreter and under a fresh JIT engine;
 /// asserts identical results and returns the JIT's outcome and stats line.
@@ -253,47 +198,23 @@ fn self_modifying_programs_match() {
     }
 }
 
-fn next(seed: &mut u64) -> u64 {
-    *seed ^= *seed >> 12;
-    *seed ^= *seed << 25;
-    *seed ^= *seed >> 27;
-    seed.wrapping_mul(0x2545_F491_4F6C_DD1D)
-}
-
 /// Random programs (seeded): random bytes with operands steered at zero
 /// page, the stack, the code, I/O and ROM; both variants; with and without
 /// decimal mode. The number of seeds grows with RETROJIT_FUZZ_SEEDS.
 fn fuzz(seeds: u64) {
     for seed in 1..=seeds {
         let mut rng = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        let mut bus = TestBus::with_io_and_rom();
-        for byte in bus.memory.data_mut().iter_mut() {
-            *byte = next(&mut rng) as u8;
-        }
+        let mut bus = TestBus::randomized(&mut rng);
         // Code low, high, across a page boundary, and in ROM.
-        let base = [0x0200usize, 0x1300, 0x50C0, 0xA0F0, 0xF100][(seed % 5) as usize];
-        let mut pc = base;
-        while pc < base + 0x100 {
-            let r = next(&mut rng);
-            let opcode = r as u8;
-            let info = retrojit_core::cpu::mos6502::decode::decode(opcode);
-            let data = bus.memory.data_mut();
-            data[pc] = opcode;
-            data[pc + 1] = (r >> 24) as u8;
-            data[pc + 2] = [0x00, 0x01, (base >> 8) as u8, 0x40, 0xF8, (r >> 16) as u8]
-                [((r >> 8) % 6) as usize];
-            if info.mode == retrojit_core::cpu::mos6502::decode::Mode::Relative {
-                data[pc + 1] = ((r >> 24) as u8 & 0x0F).wrapping_sub(4);
-            }
-            pc += usize::from(info.instruction_len());
-        }
+        let base = [0x0200, 0x1300, 0x50C0, 0xA0F0, 0xF100][(seed % 5) as usize];
+        random_program(&mut rng, &mut bus, base);
         let variant = if seed % 3 == 0 {
             Variant::Ricoh2A03
         } else {
             Variant::Nmos
         };
         let mut cpu = Cpu::new(variant);
-        cpu.regs.pc = base as u16;
+        cpu.regs.pc = base;
         cpu.regs.p = (next(&mut rng) as u8 | 0x20) & !0x10;
         cpu.regs.s = next(&mut rng) as u8;
         let limits = RunLimits {

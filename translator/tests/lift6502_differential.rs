@@ -4,96 +4,21 @@
 //! interpreter, and side exits, are stepped by the interpreter). Registers,
 //! cycles, memory and the exact sequence of I/O accesses must agree.
 
-use retrojit_core::bus::{Bus6502, MappedMemory, PageEntry};
+mod common;
+
+use common::{TestBus, next, random_program};
 use retrojit_core::cpu::mos6502::{Cpu, Step, Variant};
 use retrojit_translator::ir::eval::{IrState, Outcome, eval};
 use retrojit_translator::lift::mos6502::{LiftConfig, lift};
 use retrojit_translator::opt::optimize;
 
-/// Pages $40 and $41 are I/O; the rest is RAM, $F0-$FF read-only.
-struct TestBus {
-    memory: MappedMemory,
-    io_log: Vec<(u16, u8, bool)>,
-}
-
-impl TestBus {
-    fn new(seed: &mut u64) -> Self {
-        let mut memory = MappedMemory::flat_ram();
-        for byte in memory.data_mut().iter_mut() {
-            *byte = next(seed) as u8;
-        }
-        for page in 0x40..=0x41u8 {
-            memory.map(page, PageEntry::io());
-        }
-        for page in 0xF0..=0xFFu8 {
-            memory.map(page, PageEntry::rom(u32::from(page) << 8));
-        }
-        Self {
-            memory,
-            io_log: Vec::new(),
-        }
-    }
-}
-
-impl Bus6502 for TestBus {
-    fn read(&mut self, addr: u16) -> u8 {
-        self.memory.read(addr).unwrap_or_else(|| {
-            self.io_log.push((addr, 0, false));
-            (addr as u8) ^ 0x5A
-        })
-    }
-
-    fn write(&mut self, addr: u16, value: u8) {
-        if !self.memory.write(addr, value) && self.memory.read(addr).is_none() {
-            self.io_log.push((addr, value, true));
-        }
-    }
-}
-
-fn next(seed: &mut u64) -> u64 {
-    // xorshift64*: small, seeded, reproducible.
-    *seed ^= *seed >> 12;
-    *seed ^= *seed << 25;
-    *seed ^= *seed >> 27;
-    seed.wrapping_mul(0x2545_F491_4F6C_DD1D)
-}
-
-/// A program of random instructions at $0200 with operands steered towards
-/// interesting places: zero page, the stack, the code itself, I/O, ROM.
-fn program(seed: &mut u64, bus: &mut TestBus) -> u16 {
-    let start = 0x0200u16;
-    let mut pc = start;
-    while pc < 0x0300 {
-        let r = next(seed);
-        let opcode = r as u8;
-        let info = retrojit_core::cpu::mos6502::decode::decode(opcode);
-        let data = bus.memory.data_mut();
-        data[usize::from(pc)] = opcode;
-        let hi = match (r >> 8) % 6 {
-            0 => 0x00,
-            1 => 0x01,
-            2 => 0x02, // the code itself
-            3 => 0x40, // I/O
-            4 => 0xF8, // ROM
-            _ => (r >> 16) as u8,
-        };
-        data[usize::from(pc) + 1] = (r >> 24) as u8;
-        data[usize::from(pc) + 2] = hi;
-        if info.mode == retrojit_core::cpu::mos6502::decode::Mode::Relative {
-            // Short branches keep control inside the program most of the time.
-            data[usize::from(pc) + 1] = ((r >> 24) as u8 & 0x0F).wrapping_sub(4);
-        }
-        pc += u16::from(info.instruction_len());
-    }
-    start
-}
-
 /// Runs one random program both ways; returns (instructions run as lifted
 /// blocks, all instructions).
 fn check_program(seed: u64, variant: Variant, optimized: bool) -> (u64, u64) {
     let mut rng = seed;
-    let mut reference_bus = TestBus::new(&mut rng);
-    let start = program(&mut rng, &mut reference_bus);
+    let mut reference_bus = TestBus::randomized(&mut rng);
+    let start = 0x0200;
+    random_program(&mut rng, &mut reference_bus, start);
     let mut reference = Cpu::new(variant);
     reference.regs.pc = start;
     reference.regs.a = next(&mut rng) as u8;

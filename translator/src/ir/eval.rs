@@ -195,7 +195,7 @@ pub fn eval(
             Op::CodeCheck { addr, resume } => {
                 if is_code(value(addr, state, &tmps) as u16) {
                     let index = insn_start.2;
-                    let cycles = after_insn_cycles(block, index);
+                    let cycles = block.cycles_after(index);
                     state.cycles = entry_cycles + penalties + u64::from(cycles);
                     return Outcome::CodeWritten {
                         pc: resume,
@@ -238,20 +238,6 @@ pub fn eval(
     };
     state.cycles = base + extra;
     Outcome::Exit { pc, instructions }
-}
-
-/// Static cycles up to the end of instruction `index`.
-fn after_insn_cycles(block: &Block, index: u16) -> u16 {
-    block
-        .ops
-        .iter()
-        .find_map(|op| match op {
-            Op::Insn {
-                index: i, cycles, ..
-            } if *i == index + 1 => Some(*cycles),
-            _ => None,
-        })
-        .unwrap_or(block.cycles)
 }
 
 fn address(

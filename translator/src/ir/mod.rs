@@ -355,6 +355,46 @@ pub struct Block {
     pub worst_cycles: u16,
 }
 
+impl Op {
+    /// The operands the op reads.
+    pub fn sources(&self) -> Vec<Operand> {
+        let addr_operand = |addr: &Addr| match addr {
+            Addr::Page { offset, .. } => *offset,
+            Addr::Dynamic(a) => *a,
+        };
+        match self {
+            Op::Insn { .. } | Op::PackP { .. } => vec![],
+            Op::Mov { src, .. }
+            | Op::Bit { src, .. }
+            | Op::UnpackP { src }
+            | Op::Penalty { src } => vec![*src],
+            Op::Bin { a, b, .. } => vec![*a, *b],
+            Op::Overflow { a, b, r, .. } => vec![*a, *b, *r],
+            Op::Load { addr, .. } => vec![addr_operand(addr)],
+            Op::ProbeRead { addr } | Op::ProbeWrite { addr } | Op::CodeCheck { addr, .. } => {
+                vec![*addr]
+            }
+            Op::Store { addr, src } => vec![addr_operand(addr), *src],
+            Op::Helper { args, .. } => args.to_vec(),
+        }
+    }
+}
+
+impl Block {
+    /// Static cycles of the block up to the end of instruction `index`.
+    pub fn cycles_after(&self, index: u16) -> u16 {
+        self.ops
+            .iter()
+            .find_map(|op| match op {
+                Op::Insn {
+                    index: i, cycles, ..
+                } if *i == index + 1 => Some(*cycles),
+                _ => None,
+            })
+            .unwrap_or(self.cycles)
+    }
+}
+
 impl fmt::Display for Operand {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

@@ -89,6 +89,18 @@ pub struct CodegenConfig {
     pub link: bool,
 }
 
+/// Guest locations held in host registers while generated code runs.
+const PINNED: [GuestReg; 8] = [
+    GuestReg::A,
+    GuestReg::X,
+    GuestReg::Y,
+    GuestReg::S,
+    GuestReg::N,
+    GuestReg::Z,
+    GuestReg::C,
+    GuestReg::V,
+];
+
 fn guest_reg(r: GuestReg) -> Option<Reg> {
     Some(match r {
         GuestReg::A => W22,
@@ -126,16 +138,7 @@ pub fn emit_runtime() -> Result<Runtime, CodegenError> {
     a.mov(X19, X0);
     a.ldr(X20, Mem::offset(X19, offsets::MEMORY as i32));
     a.ldr(X21, Mem::offset(X19, offsets::PAGES as i32));
-    for r in [
-        GuestReg::A,
-        GuestReg::X,
-        GuestReg::Y,
-        GuestReg::S,
-        GuestReg::N,
-        GuestReg::Z,
-        GuestReg::C,
-        GuestReg::V,
-    ] {
+    for r in PINNED {
         let host = guest_reg(r).expect("pinned");
         a.ldr(host, Mem::offset(X19, offsets::reg(r) as i32));
     }
@@ -148,16 +151,7 @@ pub fn emit_runtime() -> Result<Runtime, CodegenError> {
     let epilogue = a.offset() as u32;
     a.str(W0, Mem::offset(X19, offsets::EXIT_PC as i32));
     a.str(W1, Mem::offset(X19, offsets::EXIT_REASON as i32));
-    for r in [
-        GuestReg::A,
-        GuestReg::X,
-        GuestReg::Y,
-        GuestReg::S,
-        GuestReg::N,
-        GuestReg::Z,
-        GuestReg::C,
-        GuestReg::V,
-    ] {
+    for r in PINNED {
         let host = guest_reg(r).expect("pinned");
         a.str(host, Mem::offset(X19, offsets::reg(r) as i32));
     }
@@ -292,7 +286,7 @@ fn last_uses(block: &Block) -> Vec<usize> {
         if matches!(op, Op::Insn { .. }) {
             flush(&mut last, &mut out);
         }
-        for src in op_sources(op) {
+        for src in op.sources() {
             if let Operand::Tmp(t) = src {
                 last[usize::from(t.0)] = Some(i);
             }
@@ -308,27 +302,6 @@ fn last_uses(block: &Block) -> Vec<usize> {
     flush(&mut last, &mut out);
     out.sort_unstable();
     out
-}
-
-fn op_sources(op: &Op) -> Vec<Operand> {
-    let addr_operand = |addr: &Addr| match addr {
-        Addr::Page { offset, .. } => *offset,
-        Addr::Dynamic(a) => *a,
-    };
-    match op {
-        Op::Insn { .. } | Op::PackP { .. } => vec![],
-        Op::Mov { src, .. } | Op::Bit { src, .. } | Op::UnpackP { src } | Op::Penalty { src } => {
-            vec![*src]
-        }
-        Op::Bin { a, b, .. } => vec![*a, *b],
-        Op::Overflow { a, b, r, .. } => vec![*a, *b, *r],
-        Op::Load { addr, .. } => vec![addr_operand(addr)],
-        Op::ProbeRead { addr } | Op::ProbeWrite { addr } | Op::CodeCheck { addr, .. } => {
-            vec![*addr]
-        }
-        Op::Store { addr, src } => vec![addr_operand(addr), *src],
-        Op::Helper { args, .. } => args.to_vec(),
-    }
 }
 
 impl Codegen<'_> {
@@ -519,7 +492,7 @@ impl Codegen<'_> {
                     self.a.lsrv(W16, W16, W17);
                     self.a.tbnz(W16, 0, label);
                 }
-                let cycles_after = self.cycles_after(self.insn.index);
+                let cycles_after = self.block.cycles_after(self.insn.index);
                 let addr = match addr {
                     Operand::Imm(v) => StoredAddr::Imm(v),
                     _ => StoredAddr::Reg(ra),
@@ -541,20 +514,6 @@ impl Codegen<'_> {
             Op::Helper { helper, dst, args } => self.helper(i, helper, dst, args)?,
         }
         Ok(())
-    }
-
-    /// Static cycles up to the end of instruction `index`.
-    fn cycles_after(&self, index: u16) -> u16 {
-        self.block
-            .ops
-            .iter()
-            .find_map(|op| match op {
-                Op::Insn {
-                    index: i, cycles, ..
-                } if *i == index + 1 => Some(*cycles),
-                _ => None,
-            })
-            .unwrap_or(self.block.cycles)
     }
 
     fn bin(
