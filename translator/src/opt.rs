@@ -194,8 +194,13 @@ fn reads_flag(operand: Operand, live: &mut FlagSet) {
 }
 
 /// The location an op writes, if it is a pure computation of one value.
+/// Loads from pages the lifter resolved as memory have no side effects.
 fn pure_dst(op: &Op) -> Option<Dst> {
     match op {
+        Op::Load {
+            dst,
+            addr: Addr::Page { .. },
+        } => Some(*dst),
         Op::Mov { dst, .. }
         | Op::Bin { dst, .. }
         | Op::Bit { dst, .. }

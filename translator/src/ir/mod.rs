@@ -380,6 +380,22 @@ impl Op {
     }
 }
 
+impl Op {
+    /// The location the op writes, if it writes exactly one.
+    pub fn destination(&self) -> Option<Dst> {
+        match self {
+            Op::Mov { dst, .. }
+            | Op::Bin { dst, .. }
+            | Op::Bit { dst, .. }
+            | Op::Overflow { dst, .. }
+            | Op::PackP { dst }
+            | Op::Load { dst, .. }
+            | Op::Helper { dst, .. } => Some(*dst),
+            _ => None,
+        }
+    }
+}
+
 impl Block {
     /// Static cycles of the block up to the end of instruction `index`.
     pub fn cycles_after(&self, index: u16) -> u16 {

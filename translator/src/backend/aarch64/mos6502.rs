@@ -208,8 +208,8 @@ struct Codegen<'a> {
     block: &'a Block,
     /// Host register of each live temporary.
     tmp_regs: [Option<u8>; 256],
-    /// Index (in `block.ops`) of each temporary's last use.
-    last_use: Vec<usize>,
+    /// When temporaries' registers are freed.
+    lifetimes: Lifetimes,
     free: Vec<u8>,
     insn: InsnInfo,
     side_label: Option<Label>,
@@ -231,7 +231,7 @@ pub fn emit_block(
         config,
         block,
         tmp_regs: [None; 256],
-        last_use: last_uses(block),
+        lifetimes: lifetimes(block),
         free: TEMP_REGS.iter().rev().copied().collect(),
         insn: InsnInfo {
             pc: block.start,
@@ -250,6 +250,7 @@ pub fn emit_block(
     cg.a.b_cond(Cond::Hi, budget_exit);
 
     for (i, op) in block.ops.iter().enumerate() {
+        cg.release_dead(i);
         cg.op(i, op)?;
     }
     cg.exit()?;
@@ -267,29 +268,45 @@ pub fn emit_block(
     })
 }
 
-/// For every op index, the temporaries whose last use it is: computed as
-/// the index of the last op (per instruction) reading each temporary.
-fn last_uses(block: &Block) -> Vec<usize> {
-    // last_use[op_index * 256 + tmp] would be large; instead record, per
-    // op, a marker list. We keep it simple: a flat vector of (op, tmp)
-    // encoded as op_index << 8 | tmp, sorted by op index.
+/// When each temporary's register can be freed, as `op_index << 8 | tmp`
+/// entries sorted by op index: `last` holds the op of each temporary's last
+/// use (freed during that op, so its result may reuse the register), `dead`
+/// the op after the definition of a temporary nothing reads (freed before
+/// that op runs).
+struct Lifetimes {
+    last: Vec<usize>,
+    dead: Vec<usize>,
+}
+
+fn lifetimes(block: &Block) -> Lifetimes {
     let mut last: [Option<usize>; 256] = [None; 256];
-    let mut out = Vec::new();
-    let flush = |last: &mut [Option<usize>; 256], out: &mut Vec<usize>| {
-        for (t, at) in last.iter_mut().enumerate() {
-            if let Some(i) = at.take() {
-                out.push(i << 8 | t);
+    let mut defined: [Option<usize>; 256] = [None; 256];
+    let mut out = Lifetimes {
+        last: Vec::new(),
+        dead: Vec::new(),
+    };
+    let flush = |last: &mut [Option<usize>; 256],
+                 defined: &mut [Option<usize>; 256],
+                 out: &mut Lifetimes| {
+        for t in 0..256 {
+            match (last[t].take(), defined[t].take()) {
+                (Some(i), _) => out.last.push(i << 8 | t),
+                (None, Some(def)) => out.dead.push((def + 1) << 8 | t),
+                (None, None) => {}
             }
         }
     };
     for (i, op) in block.ops.iter().enumerate() {
         if matches!(op, Op::Insn { .. }) {
-            flush(&mut last, &mut out);
+            flush(&mut last, &mut defined, &mut out);
         }
         for src in op.sources() {
             if let Operand::Tmp(t) = src {
                 last[usize::from(t.0)] = Some(i);
             }
+        }
+        if let Some(Dst::Tmp(t)) = op.destination() {
+            defined[usize::from(t.0)] = Some(i);
         }
     }
     if let Exit::Indirect {
@@ -299,17 +316,30 @@ fn last_uses(block: &Block) -> Vec<usize> {
     {
         last[usize::from(t.0)] = Some(block.ops.len());
     }
-    flush(&mut last, &mut out);
-    out.sort_unstable();
+    flush(&mut last, &mut defined, &mut out);
+    out.last.sort_unstable();
+    out.dead.sort_unstable();
     out
 }
 
 impl Codegen<'_> {
+    /// Frees the registers of temporaries defined but never read, before
+    /// op `i`.
+    fn release_dead(&mut self, i: usize) {
+        let start = self.lifetimes.dead.partition_point(|&e| e >> 8 < i);
+        let end = self.lifetimes.dead.partition_point(|&e| e >> 8 <= i);
+        for &entry in &self.lifetimes.dead[start..end] {
+            if let Some(reg) = self.tmp_regs[entry & 0xFF].take() {
+                self.free.push(reg);
+            }
+        }
+    }
+
     /// Frees the registers of temporaries whose last use is op `i`.
     fn release(&mut self, i: usize) {
-        let start = self.last_use.partition_point(|&e| e >> 8 < i);
-        let end = self.last_use.partition_point(|&e| e >> 8 <= i);
-        for &entry in &self.last_use[start..end] {
+        let start = self.lifetimes.last.partition_point(|&e| e >> 8 < i);
+        let end = self.lifetimes.last.partition_point(|&e| e >> 8 <= i);
+        for &entry in &self.lifetimes.last[start..end] {
             if let Some(reg) = self.tmp_regs[entry & 0xFF].take() {
                 self.free.push(reg);
             }
