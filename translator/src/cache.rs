@@ -48,6 +48,10 @@ pub struct CachedBlock {
     pub bytes: Vec<u8>,
     /// Arena offsets of other blocks' exit slots linked to this one.
     pub incoming: Vec<u32>,
+    /// Immediate operands compiled in as constants.
+    pub immediates: Vec<u16>,
+    /// Immediate operands read from memory at run time (free to change).
+    pub dynamic_operands: Vec<u16>,
     /// Still valid.
     pub live: bool,
 }
@@ -118,6 +122,8 @@ pub struct BlockCache {
     pending: Vec<Vec<PendingLink>>,
     /// One bit per guest byte: translated code came from it.
     code_map: BitVec<u8, Lsb0>,
+    /// Immediate operands the guest rewrote: translated as loads from then on.
+    dynamic_operands: BitVec<u8, Lsb0>,
     page_invalidations: [u32; 256],
     interpreted_pages: [bool; 256],
     codegen: CodegenConfig,
@@ -128,6 +134,23 @@ pub struct BlockCache {
 
 fn key(pc: u16, decimal: bool) -> usize {
     usize::from(decimal) << 16 | usize::from(pc)
+}
+
+impl CachedBlock {
+    /// Whether the block's code depends on the byte at `addr` (its bytes,
+    /// minus operands it reads at run time).
+    pub fn covers(&self, addr: u16) -> bool {
+        addr.wrapping_sub(self.start) < self.len && !self.dynamic_operands.contains(&addr)
+    }
+
+    /// Whether guest memory no longer holds the bytes the block was
+    /// translated from.
+    fn changed(&self, memory: &MappedMemory) -> bool {
+        self.bytes.iter().enumerate().any(|(i, &byte)| {
+            let addr = self.start.wrapping_add(i as u16);
+            self.covers(addr) && memory.read(addr) != Some(byte)
+        })
+    }
 }
 
 impl BlockCache {
@@ -146,6 +169,7 @@ impl BlockCache {
             page_blocks: vec![Vec::new(); 256],
             pending: vec![Vec::new(); 1 << 17],
             code_map: bitvec![u8, Lsb0; 0; 1 << 16],
+            dynamic_operands: bitvec![u8, Lsb0; 0; 1 << 16],
             page_invalidations: [0; 256],
             interpreted_pages: [false; 256],
             codegen,
@@ -277,13 +301,17 @@ impl BlockCache {
             instructions: block.instructions,
             bytes: guest,
             incoming,
+            immediates: block.immediates.clone(),
+            dynamic_operands: block.dynamic_operands.clone(),
             live: true,
         });
         self.table[own_key] = id;
         self.entries[own_key] = offset;
         for i in 0..block.len {
-            self.code_map
-                .set(usize::from(block.start.wrapping_add(i)), true);
+            let addr = block.start.wrapping_add(i);
+            if !block.dynamic_operands.contains(&addr) {
+                self.code_map.set(usize::from(addr), true);
+            }
         }
         for page in pages_used(block) {
             self.page_blocks[usize::from(page)].push(id);
@@ -338,6 +366,11 @@ impl BlockCache {
         }
     }
 
+    /// Whether the immediate operand at `addr` is read at run time.
+    pub fn is_dynamic_operand(&self, addr: u16) -> bool {
+        self.dynamic_operands[usize::from(addr)]
+    }
+
     /// Whether `addr` holds translated code.
     pub fn is_code(&self, addr: u16) -> bool {
         self.code_map[usize::from(addr)]
@@ -358,15 +391,20 @@ impl BlockCache {
             .copied()
             .filter(|&id| {
                 let b = &self.blocks[id as usize - 1];
-                b.live
-                    && b.bytes
-                        .iter()
-                        .enumerate()
-                        .any(|(i, &byte)| memory.read(b.start.wrapping_add(i as u16)) != Some(byte))
+                b.live && b.changed(memory)
             })
             .collect();
+        // An immediate operand written over becomes a run-time load in the
+        // retranslation (the next rewrite then costs nothing); only other
+        // rewrites count towards giving the page to the interpreter.
+        let operand_rewrite = stale
+            .iter()
+            .any(|&id| self.blocks[id as usize - 1].immediates.contains(&addr));
+        if operand_rewrite {
+            self.dynamic_operands.set(usize::from(addr), true);
+        }
         self.invalidate(&stale)?;
-        if !stale.is_empty() {
+        if !stale.is_empty() && !operand_rewrite {
             self.page_invalidations[page] += 1;
             if self.page_invalidations[page] == HOT_PAGE_LIMIT {
                 self.interpreted_pages[page] = true;
@@ -424,7 +462,7 @@ impl BlockCache {
             let addr = start.wrapping_add(i);
             let covered = self.page_blocks[usize::from(addr >> 8)].iter().any(|&id| {
                 let b = &self.blocks[id as usize - 1];
-                b.live && addr.wrapping_sub(b.start) < b.len
+                b.live && b.covers(addr)
             });
             self.code_map.set(usize::from(addr), covered);
         }
@@ -440,6 +478,7 @@ impl BlockCache {
         self.page_blocks.iter_mut().for_each(Vec::clear);
         self.pending.iter_mut().for_each(Vec::clear);
         self.code_map.fill(false);
+        self.dynamic_operands.fill(false);
         self.stats.flushes += 1;
         Ok(())
     }

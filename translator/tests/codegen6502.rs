@@ -20,7 +20,11 @@ fn every_lifted_block_compiles_to_decodable_code() {
         let mut bus = TestBus::randomized(&mut rng);
         let base = [0x0200, 0x50C0, 0xF100][(seed % 3) as usize];
         random_program(&mut rng, &mut bus, base);
-        let variant = if seed % 2 == 0 { Variant::Nmos } else { Variant::Ricoh2A03 };
+        let variant = if seed % 2 == 0 {
+            Variant::Nmos
+        } else {
+            Variant::Ricoh2A03
+        };
         for pc in base..base + 0x100 {
             for (optimized, decimal) in [(false, false), (true, false), (true, true)] {
                 let config = LiftConfig {

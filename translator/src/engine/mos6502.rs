@@ -16,7 +16,7 @@ use crate::cache::{BlockCache, CacheStats};
 use crate::ir::eval::{IrState, call_helper};
 use crate::ir::{Helper, Reg};
 use crate::jitmem::{Isa, JitMemError};
-use crate::lift::mos6502::{LiftConfig, lift};
+use crate::lift::mos6502::{LiftConfig, lift_with};
 use crate::opt::optimize;
 use retrojit_core::bus::{Bus6502, MappedBus};
 use retrojit_core::cpu::mos6502::{Cpu, Variant};
@@ -77,6 +77,9 @@ pub struct JitStats {
     pub interpreted_instructions: u64,
     /// Times generated code was entered from the dispatcher.
     pub entries: u64,
+    /// Returns from generated code by [`ExitReason`] (next, interpret,
+    /// code write, budget, trap).
+    pub exits: [u64; 5],
 }
 
 impl JitStats {
@@ -113,6 +116,11 @@ impl std::fmt::Display for JitStats {
             self.jit_share() * 100.0,
             self.jit_instructions + self.interpreted_instructions,
             self.entries,
+        )?;
+        let [next, interpret, code_write, budget, trap] = self.exits;
+        write!(
+            f,
+            "; exits: {next} to the dispatcher, {interpret} to the interpreter, {code_write} code writes, {budget} budget, {trap} traps"
         )
     }
 }
@@ -365,7 +373,11 @@ impl Jit6502 {
         if *count < self.config.threshold {
             return Ok(None);
         }
-        let translated = match lift(bus.memory(), pc, decimal, &self.lift_config()) {
+        let cache = &self.cache;
+        let lifted = lift_with(bus.memory(), pc, decimal, &self.lift_config(), &|addr| {
+            cache.is_dynamic_operand(addr)
+        });
+        let translated = match lifted {
             Some(mut block) => {
                 if self.config.optimize {
                     optimize(&mut block);
@@ -469,6 +481,7 @@ impl Jit6502 {
                     let key = (cpu.regs.pc, self.decimal_key(cpu));
                     let (reason, ran) = self.execute(entry, cpu, bus, limits.max_cycles);
                     self.stats.entries += 1;
+                    self.stats.exits[reason as usize] += 1;
                     self.stats.jit_instructions += ran;
                     instructions += ran;
                     match reason {

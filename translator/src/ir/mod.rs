@@ -353,6 +353,12 @@ pub struct Block {
     pub cycles: u16,
     /// Most cycles the block can take (the budget it needs at entry).
     pub worst_cycles: u16,
+    /// Addresses of immediate operands compiled in as constants: a write
+    /// there invalidates the block and makes the operand dynamic.
+    pub immediates: Vec<u16>,
+    /// Addresses of immediate operands read from guest memory when the code
+    /// runs (self-modified operands); writes there need no invalidation.
+    pub dynamic_operands: Vec<u16>,
 }
 
 impl Op {

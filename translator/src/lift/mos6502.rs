@@ -53,6 +53,19 @@ pub fn lift(
     decimal: bool,
     config: &LiftConfig,
 ) -> Option<Block> {
+    lift_with(memory, start, decimal, config, &|_| false)
+}
+
+/// [`lift`], reading immediate operands at the addresses `dynamic_operand`
+/// selects from guest memory when the code runs instead of compiling them
+/// in (operands the guest keeps rewriting).
+pub fn lift_with(
+    memory: &MappedMemory,
+    start: u16,
+    decimal: bool,
+    config: &LiftConfig,
+    dynamic_operand: &dyn Fn(u16) -> bool,
+) -> Option<Block> {
     if config.interpreted(start) {
         return None;
     }
@@ -68,6 +81,9 @@ pub fn lift(
         next_tmp: 0,
         penalty: None,
         checks: Vec::new(),
+        dynamic_operand,
+        immediates: Vec::new(),
+        dynamic_operands: Vec::new(),
     };
     let mut instructions = 0u16;
     let mut last_pc = start;
@@ -111,6 +127,8 @@ pub fn lift(
         instructions,
         cycles: lifter.cycles,
         worst_cycles: lifter.worst,
+        immediates: lifter.immediates,
+        dynamic_operands: lifter.dynamic_operands,
     })
 }
 
@@ -157,6 +175,9 @@ struct Lifter<'a> {
     /// The current instruction's stored-to addresses and where it resumes,
     /// checked at its end against translated code.
     checks: Vec<(Operand, u16)>,
+    dynamic_operand: &'a dyn Fn(u16) -> bool,
+    immediates: Vec<u16>,
+    dynamic_operands: Vec<u16>,
 }
 
 const A: Operand = Operand::Reg(Reg::A);
@@ -325,7 +346,19 @@ impl Lifter<'_> {
         Some(match insn.opcode.mode {
             Mode::Implied | Mode::Relative | Mode::Indirect => return None,
             Mode::Accumulator => Target::Value(A),
-            Mode::Immediate => Target::Value(imm(insn.byte().into())),
+            Mode::Immediate => {
+                let at = insn.pc.wrapping_add(1);
+                match self.fixed(at, false).filter(|_| (self.dynamic_operand)(at)) {
+                    Some(addr) => {
+                        self.dynamic_operands.push(at);
+                        Target::Memory(addr)
+                    }
+                    None => {
+                        self.immediates.push(at);
+                        Target::Value(imm(insn.byte().into()))
+                    }
+                }
+            }
             Mode::ZeroPage => Target::Memory(self.zero_page(imm(insn.byte().into()), write)?),
             Mode::ZeroPageX | Mode::ZeroPageY => {
                 let index = if insn.opcode.mode == Mode::ZeroPageX {
@@ -563,9 +596,12 @@ impl Lifter<'_> {
             self.ops.truncate(mark);
             return None;
         }
+        let operand_marks = (self.immediates.len(), self.dynamic_operands.len());
         let outcome = self.semantics(insn, decimal_alu, next);
         if outcome.is_none() {
             self.ops.truncate(mark);
+            self.immediates.truncate(operand_marks.0);
+            self.dynamic_operands.truncate(operand_marks.1);
             return None;
         }
         if let Some(src) = self.penalty.take() {
