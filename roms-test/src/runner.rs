@@ -295,7 +295,31 @@ pub fn run_fuse(name: &str, tests_in: &Path, tests_expected: &Path) -> anyhow::R
 
 /// Runs SingleStepTests Z80 files (one instruction per case) as one suite.
 pub fn run_sst_z80(name: &str, paths: &[PathBuf]) -> SuiteResult {
-    let mut result = SuiteResult::new(name, Engine::Interp.name());
+    run_test_files(name, Engine::Interp, paths, |file, result| {
+        let report = sst_z80::run_file(file)?;
+        let (cases, passed) = (report.cases as u64, report.passed as u64);
+        result.cases += cases;
+        result.passed += passed;
+        result.failed += cases - passed;
+        result.guest_instructions += cases;
+        result.guest_cycles += report.tstates;
+        for failure in report.failures {
+            result.note(format!("{}: {failure}", file_name(file)));
+        }
+        Ok(())
+    })
+}
+
+/// Runs every test file below `paths` through `run_file`, which adds its
+/// cases to the suite's result; a file that cannot be run counts as one
+/// failed case. Shows progress per file on a terminal.
+fn run_test_files(
+    name: &str,
+    engine: Engine,
+    paths: &[PathBuf],
+    mut run_file: impl FnMut(&Path, &mut SuiteResult) -> anyhow::Result<()>,
+) -> SuiteResult {
+    let mut result = SuiteResult::new(name, engine.name());
     let files = match sst_files(paths) {
         Ok(files) => files,
         Err(e) => {
@@ -309,23 +333,10 @@ pub fn run_sst_z80(name: &str, paths: &[PathBuf]) -> SuiteResult {
     let started = Instant::now();
     for file in &files {
         bar.set_message(file_name(file));
-        match sst_z80::run_file(file) {
-            Ok(report) => {
-                let (cases, passed) = (report.cases as u64, report.passed as u64);
-                result.cases += cases;
-                result.passed += passed;
-                result.failed += cases - passed;
-                result.guest_instructions += cases;
-                result.guest_cycles += report.tstates;
-                for failure in report.failures {
-                    result.note(format!("{}: {failure}", file_name(file)));
-                }
-            }
-            Err(e) => {
-                result.cases += 1;
-                result.failed += 1;
-                result.note(format!("{}: {e:#}", file.display()));
-            }
+        if let Err(e) = run_file(file, &mut result) {
+            result.cases += 1;
+            result.failed += 1;
+            result.note(format!("{}: {e:#}", file.display()));
         }
         bar.inc(1);
     }
@@ -356,59 +367,34 @@ pub fn sst_files(paths: &[PathBuf]) -> std::io::Result<Vec<PathBuf>> {
 
 /// Runs SingleStepTests 6502 files as one suite.
 pub fn run_sst6502(name: &str, engine: Engine, paths: &[PathBuf], variant: Variant) -> SuiteResult {
-    let mut result = SuiteResult::new(name, engine.name());
-    let files = match sst_files(paths) {
-        Ok(files) => files,
-        Err(e) => {
-            result.cases = 1;
-            result.failed = 1;
-            result.note(format!("listing test files: {e}"));
-            return result;
-        }
-    };
-    let bar = progress::bar(files.len() as u64, name);
-    let started = Instant::now();
-    for file in &files {
-        bar.set_message(file_name(file));
+    run_test_files(name, engine, paths, |file, result| {
         let report = match engine {
             Engine::Interp => sst6502::run_file(file, variant),
             Engine::Jit | Engine::Lockstep => sst6502_jit::run_file(file, variant, engine),
-        };
-        match report {
-            Ok(report) => {
-                result.cases += report.cases;
-                result.passed += report.passed;
-                result.failed += report.failed;
-                result.skipped += report.skipped;
-                result.guest_instructions += report.cases - report.skipped;
-                result.guest_cycles += report.cycles;
-                if let (Some(reason), true) = (report.skip_reason, report.skipped > 0) {
-                    result.note(format!(
-                        "{}: {} skipped: {reason}",
-                        file_name(file),
-                        report.skipped
-                    ));
-                }
-                for failure in report.failures {
-                    result.note(format!(
-                        "{}: {}: {}",
-                        file_name(file),
-                        failure.case,
-                        failure.detail
-                    ));
-                }
-            }
-            Err(e) => {
-                result.cases += 1;
-                result.failed += 1;
-                result.note(format!("{}: {e:#}", file.display()));
-            }
+        }?;
+        result.cases += report.cases;
+        result.passed += report.passed;
+        result.failed += report.failed;
+        result.skipped += report.skipped;
+        result.guest_instructions += report.cases - report.skipped;
+        result.guest_cycles += report.cycles;
+        if let (Some(reason), true) = (report.skip_reason, report.skipped > 0) {
+            result.note(format!(
+                "{}: {} skipped: {reason}",
+                file_name(file),
+                report.skipped
+            ));
         }
-        bar.inc(1);
-    }
-    bar.finish_and_clear();
-    result.seconds = started.elapsed().as_secs_f64();
-    result
+        for failure in report.failures {
+            result.note(format!(
+                "{}: {}: {}",
+                file_name(file),
+                failure.case,
+                failure.detail
+            ));
+        }
+        Ok(())
+    })
 }
 
 fn file_name(path: &Path) -> String {
