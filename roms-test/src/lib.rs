@@ -10,6 +10,7 @@ pub mod progress;
 pub mod report;
 pub mod roms;
 pub mod runner;
+pub mod singlestep;
 pub mod sst6502;
 pub mod sst6502_jit;
 pub mod z80suites;

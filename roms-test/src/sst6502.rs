@@ -18,14 +18,11 @@
 //! * On the 2A03, which has no decimal mode, cases of the D-dependent opcodes
 //!   that start with D set are not run (skipped).
 
-use anyhow::Context;
-use flate2::read::GzDecoder;
+pub use crate::singlestep::{SstFailure, load_cases};
 use retrojit_core::bus::Bus6502;
 use retrojit_core::cpu::mos6502::state::FLAG_D;
 use retrojit_core::cpu::mos6502::{Cpu, Registers, Variant};
 use serde::Deserialize;
-use std::fmt;
-use std::io::Read;
 use std::path::Path;
 
 /// How many failures a [`SstFileReport`] keeps.
@@ -45,21 +42,6 @@ const NOP_ABSOLUTE_REASON: &str = "0c: SingleStepTests records 3 cycles, the NMO
 const NOP_ABSOLUTE_X_REASON: &str = "NOP abs,X crossing a page: SingleStepTests records 4 cycles, the NMOS 6502 takes 5 (it re-reads at the fixed address); bus log not compared";
 const DECIMAL_2A03_REASON: &str =
     "2A03 has no decimal mode: cases of D-dependent opcodes with D set are NMOS-only";
-
-/// One failed case: its name and the first field that differed.
-#[derive(Clone, PartialEq, Eq, Debug)]
-pub struct SstFailure {
-    /// The case's `name` (its instruction bytes).
-    pub case: String,
-    /// E.g. `a: expected 0x12, got 0x13`.
-    pub detail: String,
-}
-
-impl fmt::Display for SstFailure {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.case, self.detail)
-    }
-}
 
 impl From<SstFailure> for String {
     fn from(failure: SstFailure) -> Self {
@@ -165,24 +147,9 @@ impl Bus6502 for LoggingBus {
     }
 }
 
-/// Reads a `.json` or `.json.gz` test file.
-pub(crate) fn load_cases(path: &Path) -> anyhow::Result<Vec<Case>> {
-    let raw = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-    let json = if path.extension().is_some_and(|e| e == "gz") {
-        let mut json = Vec::new();
-        GzDecoder::new(raw.as_slice())
-            .read_to_end(&mut json)
-            .with_context(|| format!("decompressing {}", path.display()))?;
-        json
-    } else {
-        raw
-    };
-    serde_json::from_slice(&json).with_context(|| format!("parsing {}", path.display()))
-}
-
 /// Runs every case of one SingleStepTests 6502 file on a fresh `variant` CPU.
 pub fn run_file(path: &Path, variant: Variant) -> anyhow::Result<SstFileReport> {
-    let cases = load_cases(path)?;
+    let cases: Vec<Case> = load_cases(path)?;
     let mut report = SstFileReport::default();
     let mut bus = LoggingBus {
         ram: vec![0; 0x10000],

@@ -27,7 +27,7 @@ pub fn run_file(path: &Path, variant: Variant, engine: Engine) -> anyhow::Result
         Engine::Jit
     };
     let mut runner = Engine6502Any::new(kind, variant, config)?;
-    let cases = load_cases(path)?;
+    let cases: Vec<Case> = load_cases(path)?;
     let mut report = SstFileReport::default();
     let mut bus = FlatBus::new();
     let mut ram = vec![0u8; 0x10000];

@@ -10,12 +10,10 @@
 //! read `---- ---- r--i ----`, port write `---- ---- -w-i ----`; internal
 //! T-states show the last address with no data.
 
-use std::fmt;
-use std::io::Read;
 use std::path::Path;
 
-use anyhow::Context;
-use flate2::read::GzDecoder;
+pub use crate::singlestep::SstFailure;
+use crate::singlestep::load_cases;
 use retrojit_core::bus::BusZ80;
 use retrojit_core::cpu::z80::{Cpu, Registers};
 use serde::Deserialize;
@@ -67,21 +65,6 @@ struct State {
 /// One T-state of the bus: address pins, data pins, `rwmi` control pins.
 type Pins = (Option<u16>, Option<u8>, String);
 
-/// One failed case and the first thing that differed.
-#[derive(Clone, PartialEq, Eq, Debug)]
-pub struct SstFailure {
-    /// The case's `name`.
-    pub case: String,
-    /// E.g. `f: expected 0x2c, got 0x28`.
-    pub detail: String,
-}
-
-impl fmt::Display for SstFailure {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.case, self.detail)
-    }
-}
-
 /// The result of one file.
 #[derive(Clone, PartialEq, Eq, Debug, Default)]
 pub struct SstFileReport {
@@ -112,18 +95,7 @@ pub fn group_of(file_name: &str) -> &'static str {
 
 /// Runs every case of one `.json` or `.json.gz` file.
 pub fn run_file(path: &Path) -> anyhow::Result<SstFileReport> {
-    let raw = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-    let json = if path.extension().is_some_and(|e| e == "gz") {
-        let mut text = Vec::new();
-        GzDecoder::new(raw.as_slice())
-            .read_to_end(&mut text)
-            .with_context(|| format!("decompressing {}", path.display()))?;
-        text
-    } else {
-        raw
-    };
-    let cases: Vec<Case> =
-        serde_json::from_slice(&json).with_context(|| format!("parsing {}", path.display()))?;
+    let cases: Vec<Case> = load_cases(path)?;
     let mut report = SstFileReport {
         cases: cases.len(),
         ..SstFileReport::default()
