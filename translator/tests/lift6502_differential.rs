@@ -69,14 +69,7 @@ fn check_program(seed: u64, variant: Variant, optimized: bool) -> (u64, u64) {
                 Outcome::SideExit { pc, instructions } => (pc, instructions, true),
                 Outcome::CodeWritten { pc, instructions } => (pc, instructions, false),
             };
-            let g = |i: usize| state.regs[i] as u8;
-            jit.regs.a = g(0);
-            jit.regs.x = g(1);
-            jit.regs.y = g(2);
-            jit.regs.s = g(3);
-            jit.regs.p = state.p();
-            jit.regs.pc = pc;
-            jit.regs.cycles = state.cycles;
+            jit.regs = state.to_registers(pc);
             ran = u64::from(n);
             interpret = interpret_next;
         }

@@ -13,8 +13,8 @@
 use super::context::{ExitReason, HelperFn, JitContext, SPILL_SLOTS};
 use crate::backend::aarch64::mos6502::CodegenConfig;
 use crate::cache::{BlockCache, CacheStats};
+use crate::ir::Helper;
 use crate::ir::eval::{IrState, call_helper};
-use crate::ir::{Helper, Reg};
 use crate::jitmem::{Isa, JitMemError};
 use crate::lift::mos6502::{LiftConfig, lift_with};
 use crate::opt::optimize;
@@ -432,14 +432,7 @@ impl Jit6502 {
             regs: ctx.regs,
             cycles: ctx.cycles,
         };
-        let byte = |reg: Reg| ctx.regs[reg.index()] as u8;
-        cpu.regs.a = byte(Reg::A);
-        cpu.regs.x = byte(Reg::X);
-        cpu.regs.y = byte(Reg::Y);
-        cpu.regs.s = byte(Reg::S);
-        cpu.regs.p = state.p();
-        cpu.regs.cycles = ctx.cycles;
-        cpu.regs.pc = ctx.exit_pc as u16;
+        cpu.regs = state.to_registers(ctx.exit_pc as u16);
         let reason = ExitReason::from_word(ctx.exit_reason)
             .expect("generated code stores a known exit reason");
         (reason, ctx.instructions)

@@ -5,6 +5,7 @@
 
 use super::{Addr, Block, Dst, Exit, Helper, Op, Operand, Reg};
 use retrojit_core::bus::MappedMemory;
+use retrojit_core::cpu::mos6502::Registers;
 use retrojit_core::cpu::mos6502::alu;
 use retrojit_core::cpu::mos6502::state::{FLAG_C, FLAG_D, FLAG_I, FLAG_N, FLAG_V, FLAG_Z};
 
@@ -30,6 +31,20 @@ impl IrState {
         st.regs[Reg::S.index()] = s.into();
         st.unpack_p(p);
         st
+    }
+
+    /// The 6502 registers this state stands for, continuing at `pc`.
+    pub fn to_registers(&self, pc: u16) -> Registers {
+        let byte = |r: Reg| self.regs[r.index()] as u8;
+        Registers {
+            cycles: self.cycles,
+            pc,
+            a: byte(Reg::A),
+            x: byte(Reg::X),
+            y: byte(Reg::Y),
+            s: byte(Reg::S),
+            p: self.p(),
+        }
     }
 
     /// The status byte as the chip keeps it (bit 5 set, B clear).
