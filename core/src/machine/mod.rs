@@ -1,5 +1,160 @@
 //! Machines: a CPU, its bus and its devices, driven by frontends and runners.
+//!
+//! Every playable machine implements [`Machine`], the one interface the SDL
+//! player, the headless runner and the benchmarks drive: run a frame, read
+//! the picture and the sound, set the input, reset, save and load state.
 
 pub mod bare6502;
 pub mod cpm;
 pub mod nes;
+pub mod state;
+
+use state::StateError;
+
+/// Buttons of a standard controller (NES layout), as the bits of
+/// [`Buttons`]. The bit order is the order the NES shift register reports
+/// them in.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[repr(u8)]
+pub enum Button {
+    /// A.
+    A = 0,
+    /// B.
+    B = 1,
+    /// Select.
+    Select = 2,
+    /// Start.
+    Start = 3,
+    /// Up.
+    Up = 4,
+    /// Down.
+    Down = 5,
+    /// Left.
+    Left = 6,
+    /// Right.
+    Right = 7,
+}
+
+impl Button {
+    /// Every button, in bit order.
+    pub const ALL: [Button; 8] = [
+        Button::A,
+        Button::B,
+        Button::Select,
+        Button::Start,
+        Button::Up,
+        Button::Down,
+        Button::Left,
+        Button::Right,
+    ];
+
+    /// The name used in configuration files and input scripts.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Button::A => "A",
+            Button::B => "B",
+            Button::Select => "Select",
+            Button::Start => "Start",
+            Button::Up => "Up",
+            Button::Down => "Down",
+            Button::Left => "Left",
+            Button::Right => "Right",
+        }
+    }
+
+    /// The button called `name` (case-insensitive).
+    pub fn from_name(name: &str) -> Option<Button> {
+        Self::ALL
+            .into_iter()
+            .find(|b| b.name().eq_ignore_ascii_case(name))
+    }
+}
+
+/// The buttons held on one controller, one bit per [`Button`].
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default, Hash)]
+pub struct Buttons(pub u8);
+
+impl Buttons {
+    /// Whether `button` is held.
+    pub const fn held(self, button: Button) -> bool {
+        self.0 & (1 << button as u8) != 0
+    }
+
+    /// Presses or releases `button`.
+    pub fn set(&mut self, button: Button, held: bool) {
+        if held {
+            self.0 |= 1 << button as u8;
+        } else {
+            self.0 &= !(1 << button as u8);
+        }
+    }
+}
+
+/// What the player is doing with the controls at the start of a frame.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct InputState {
+    /// Controllers 1 and 2.
+    pub pads: [Buttons; 2],
+}
+
+/// Counters of one [`Machine::run_frame`].
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct FrameReport {
+    /// CPU cycles the frame took.
+    pub cycles: u64,
+    /// Guest instructions executed.
+    pub instructions: u64,
+}
+
+/// Why a machine stopped running.
+#[derive(Clone, PartialEq, Eq, Debug, thiserror::Error)]
+pub enum MachineError {
+    /// The CPU executed a halting opcode; nothing will run again until a
+    /// reset.
+    #[error("the CPU jammed on opcode ${opcode:02X} at ${pc:04X}; press reset")]
+    Jammed {
+        /// The opcode.
+        opcode: u8,
+        /// Its address.
+        pc: u16,
+    },
+    /// The lockstep engine saw the JIT and the interpreter disagree.
+    #[error("lockstep divergence at ${pc:04X}")]
+    Diverged {
+        /// Where.
+        pc: u16,
+    },
+}
+
+/// A complete emulated machine as frontends drive it.
+pub trait Machine {
+    /// Human-readable name ("NES", ...).
+    fn name(&self) -> &'static str;
+    /// Frames per second of the real machine (60.0988 for an NTSC NES).
+    fn frame_rate(&self) -> f64;
+    /// Width and height of the picture in pixels.
+    fn screen_size(&self) -> (u32, u32);
+    /// Runs until the next frame is complete.
+    fn run_frame(&mut self) -> Result<FrameReport, MachineError>;
+    /// The last complete frame: RGBA8888, row-major, `width * height * 4` bytes.
+    fn framebuffer(&self) -> &[u8];
+    /// Rate of the samples [`Machine::take_audio`] returns.
+    fn audio_sample_rate(&self) -> u32;
+    /// Moves the mono samples produced since the last call to the end of `out`.
+    fn take_audio(&mut self, out: &mut Vec<i16>);
+    /// Sets the controls for the frames that follow.
+    fn set_input(&mut self, input: &InputState);
+    /// Presses the reset button.
+    fn reset(&mut self);
+    /// The whole machine state, in the versioned format of [`state`].
+    fn save_state(&self) -> Vec<u8>;
+    /// Restores a state made by [`Machine::save_state`] of the same machine
+    /// and program. On error nothing changes.
+    fn load_state(&mut self, data: &[u8]) -> Result<(), StateError>;
+    /// Battery-backed memory to keep between sessions, if the program has any.
+    fn battery_ram(&self) -> Option<&[u8]>;
+    /// Guest instructions executed so far.
+    fn instructions(&self) -> u64;
+    /// Of those, how many ran as translated code (None when no JIT runs).
+    fn translated_instructions(&self) -> Option<u64>;
+}
