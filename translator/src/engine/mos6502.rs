@@ -472,7 +472,9 @@ impl Jit6502 {
                     && cpu.regs.cycles.saturating_add(u64::from(worst)) <= limits.max_cycles
                 {
                     let key = (cpu.regs.pc, self.decimal_key(cpu));
+                    let start = cpu.regs.cycles;
                     let (reason, ran) = self.execute(entry, cpu, bus, limits.max_cycles);
+                    bus.elapse(cpu.regs.cycles - start);
                     self.stats.entries += 1;
                     self.stats.exits[reason as usize] += 1;
                     self.stats.jit_instructions += ran;
@@ -546,6 +548,10 @@ impl<B: Bus6502 + MappedBus> Engine6502<B> for Jit6502 {
     fn run(&mut self, cpu: &mut Cpu, bus: &mut B, limits: &RunLimits) -> RunOutcome {
         self.run_observed(cpu, bus, limits, |_, _, _, _| None)
     }
+
+    fn translated_instructions(&self) -> Option<u64> {
+        Some(self.stats.jit_instructions)
+    }
 }
 
 /// The interpreter's bus while the JIT engine runs: notes writes to bytes
@@ -581,5 +587,10 @@ impl<B: Bus6502> Bus6502 for WriteWatch<'_, B> {
     #[inline]
     fn nmi_line(&self) -> bool {
         self.bus.nmi_line()
+    }
+
+    #[inline]
+    fn elapse(&mut self, cycles: u64) {
+        self.bus.elapse(cycles);
     }
 }
