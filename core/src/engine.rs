@@ -77,6 +77,10 @@ pub trait Engine6502<B: Bus6502> {
     fn translated_instructions(&self) -> Option<u64> {
         None
     }
+
+    /// Guest memory changed behind the engine's back as a whole (a saved
+    /// state was loaded): drop everything derived from it.
+    fn forget_code(&mut self) {}
 }
 
 /// The cycle-exact interpreter.

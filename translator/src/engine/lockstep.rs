@@ -115,6 +115,10 @@ impl<B: Bus6502 + MappedBus + Clone> Engine6502<B> for Lockstep6502 {
         Some(self.jit.stats().jit_instructions)
     }
 
+    fn forget_code(&mut self) {
+        self.jit.forget_translations();
+    }
+
     fn run(&mut self, cpu: &mut Cpu, bus: &mut B, limits: &RunLimits) -> RunOutcome {
         self.divergence = None;
         let mut reference = (cpu.clone(), bus.clone());

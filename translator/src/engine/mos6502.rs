@@ -22,6 +22,10 @@ use retrojit_core::bus::{Bus6502, MappedBus};
 use retrojit_core::cpu::mos6502::{Cpu, Variant};
 use retrojit_core::engine::{Engine6502, Interpreter, RunLimits, RunOutcome, StopReason};
 
+/// `mapping_generation` after [`Jit6502::forget_translations`]: the cache
+/// is empty, so whatever generation the memory has next is adopted as is.
+const FORGOTTEN_GENERATION: u64 = u64::MAX;
+
 /// Knobs of the translator.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct JitConfig {
@@ -338,13 +342,25 @@ impl Jit6502 {
         Ok(())
     }
 
+    /// Drops every translation and profile: guest memory was replaced as a
+    /// whole, so its remap generation says nothing about the old code.
+    pub fn forget_translations(&mut self) {
+        if let Err(e) = self.cache.flush() {
+            panic!("JIT code memory failed: {e}");
+        }
+        self.counts.fill(0);
+        self.mapping_generation = FORGOTTEN_GENERATION;
+    }
+
     /// Drops translations that relied on pages the machine has remapped
     /// (bank switching) since the last look.
     fn follow_remaps(
         &mut self,
         memory: &retrojit_core::bus::MappedMemory,
     ) -> Result<(), JitMemError> {
-        if memory.generation() != self.mapping_generation {
+        if self.mapping_generation == FORGOTTEN_GENERATION {
+            self.mapping_generation = memory.generation();
+        } else if memory.generation() != self.mapping_generation {
             let remapped: Vec<u8> = memory.remapped_since(self.mapping_generation).collect();
             for page in remapped {
                 self.cache.invalidate_page(page)?;
@@ -551,6 +567,10 @@ impl<B: Bus6502 + MappedBus> Engine6502<B> for Jit6502 {
 
     fn translated_instructions(&self) -> Option<u64> {
         Some(self.stats.jit_instructions)
+    }
+
+    fn forget_code(&mut self) {
+        self.forget_translations();
     }
 }
 
