@@ -31,6 +31,14 @@ pub trait Bus6502 {
     fn elapse(&mut self, cycles: u64) {
         let _ = cycles;
     }
+    /// CPU cycles from now during which no device will change an interrupt
+    /// line or otherwise need the CPU to look: an engine may run that long
+    /// without bus calls (then [`elapse`](Self::elapse) them). A machine
+    /// with timed interrupts answers with the time to its next event.
+    #[inline(always)]
+    fn quiet_cycles(&self) -> u64 {
+        u64::MAX
+    }
 }
 
 /// Bits of a guest address below the page number.

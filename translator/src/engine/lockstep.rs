@@ -51,6 +51,10 @@ impl<B: Bus6502> Bus6502 for Recording<'_, B> {
     fn elapse(&mut self, cycles: u64) {
         self.bus.elapse(cycles);
     }
+
+    fn quiet_cycles(&self) -> u64 {
+        self.bus.quiet_cycles()
+    }
 }
 
 impl Lockstep6502 {

@@ -6,7 +6,9 @@
 //! `threshold` times, and enters generated code only when nothing can
 //! interrupt it: no interrupt pending or sampled, the IRQ line released,
 //! the NMI line unchanged, and the block's worst-case cycles fit before the
-//! run's cycle limit. Generated code hands instructions it does not
+//! run's cycle limit and within the bus's quiet time (the machine's next
+//! timed event). Afterwards the bus is told how many cycles passed, so
+//! devices that keep time by bus calls catch up. Generated code hands instructions it does not
 //! compile (and accesses that turn out to be I/O) back to the interpreter,
 //! which also runs everything between blocks.
 
@@ -486,6 +488,7 @@ impl Jit6502 {
                     .unwrap_or_else(|e| panic!("JIT code memory failed: {e}"));
                 if let Some((entry, worst)) = block
                     && cpu.regs.cycles.saturating_add(u64::from(worst)) <= limits.max_cycles
+                    && u64::from(worst) <= bus.quiet_cycles()
                 {
                     let key = (cpu.regs.pc, self.decimal_key(cpu));
                     let start = cpu.regs.cycles;
@@ -612,5 +615,10 @@ impl<B: Bus6502> Bus6502 for WriteWatch<'_, B> {
     #[inline]
     fn elapse(&mut self, cycles: u64) {
         self.bus.elapse(cycles);
+    }
+
+    #[inline]
+    fn quiet_cycles(&self) -> u64 {
+        self.bus.quiet_cycles()
     }
 }
