@@ -486,13 +486,18 @@ impl Jit6502 {
                 let block = self
                     .block_for(cpu, bus)
                     .unwrap_or_else(|e| panic!("JIT code memory failed: {e}"));
+                // Linked blocks run on without the dispatcher, so the
+                // deadline generated code checks covers the bus's quiet time
+                // as well as the run's limit.
+                let deadline = limits
+                    .max_cycles
+                    .min(cpu.regs.cycles.saturating_add(bus.quiet_cycles()));
                 if let Some((entry, worst)) = block
-                    && cpu.regs.cycles.saturating_add(u64::from(worst)) <= limits.max_cycles
-                    && u64::from(worst) <= bus.quiet_cycles()
+                    && cpu.regs.cycles.saturating_add(u64::from(worst)) <= deadline
                 {
                     let key = (cpu.regs.pc, self.decimal_key(cpu));
                     let start = cpu.regs.cycles;
-                    let (reason, ran) = self.execute(entry, cpu, bus, limits.max_cycles);
+                    let (reason, ran) = self.execute(entry, cpu, bus, deadline);
                     bus.elapse(cpu.regs.cycles - start);
                     self.stats.entries += 1;
                     self.stats.exits[reason as usize] += 1;
