@@ -4,8 +4,9 @@
 //! The dispatcher profiles block entries (the PCs it arrives at after a
 //! block or a control transfer), translates an entry once it has been seen
 //! `threshold` times, and enters generated code only when nothing can
-//! interrupt it: no interrupt pending or sampled, the IRQ line released,
-//! the NMI line unchanged, and the block's worst-case cycles fit before the
+//! interrupt it: no interrupt pending or sampled, the IRQ line released
+//! or masked by I (blocks then leave before CLI, PLP and RTI), the NMI
+//! line unchanged, and the block's worst-case cycles fit before the
 //! run's cycle limit and within the bus's quiet time (the machine's next
 //! timed event). Afterwards the bus is told how many cycles passed, so
 //! devices that keep time by bus calls catch up. Generated code hands instructions it does not
@@ -23,6 +24,9 @@ use crate::opt::optimize;
 use retrojit_core::bus::{Bus6502, MappedBus};
 use retrojit_core::cpu::mos6502::{Cpu, Variant};
 use retrojit_core::engine::{Engine6502, Interpreter, RunLimits, RunOutcome, StopReason};
+
+/// The interrupt-disable bit of P.
+const I_FLAG: u8 = 0x04;
 
 /// `mapping_generation` after [`Jit6502::forget_translations`]: the cache
 /// is empty, so whatever generation the memory has next is adopted as is.
@@ -210,7 +214,7 @@ impl Jit6502 {
                 exit_pc: 0,
                 exit_reason: 0,
                 exit_addr: 0,
-                reserved: 0,
+                irq_held: 0,
                 spill: [0; SPILL_SLOTS],
             }),
             stats: JitStats::default(),
@@ -478,9 +482,12 @@ impl Jit6502 {
             if let Some(reason) = Interpreter::check_limits(cpu, limits) {
                 break reason;
             }
+            // An asserted IRQ line is harmless while I is set: translated
+            // code leaves before any instruction that could clear it.
+            let irq_held = bus.irq_line();
             if !interpret_next
                 && cpu.jammed().is_none()
-                && !bus.irq_line()
+                && (!irq_held || cpu.regs.p & I_FLAG != 0)
                 && cpu.interrupts_quiet(bus.nmi_line())
             {
                 let block = self
@@ -497,6 +504,7 @@ impl Jit6502 {
                 {
                     let key = (cpu.regs.pc, self.decimal_key(cpu));
                     let start = cpu.regs.cycles;
+                    self.ctx.irq_held = u32::from(irq_held);
                     let (reason, ran) = self.execute(entry, cpu, bus, deadline);
                     bus.elapse(cpu.regs.cycles - start);
                     self.stats.entries += 1;
