@@ -816,3 +816,219 @@ mod tests {
         assert_eq!(rig.ppu_read(0x0234), 0);
     }
 }
+
+/// blargg's CPU test ROMs run through the boards on a minimal NES-shaped
+/// bus (skipped when `../shared/roms` is absent).
+#[cfg(test)]
+mod blargg_tests {
+    use super::testing::*;
+
+    /// A bare NES-shaped bus for blargg's CPU tests: 2 KiB of mirrored RAM,
+    /// a PPU whose status register alternates vblank so wait loops end,
+    /// silent APU/IO, and the mapper doing everything else.
+    struct BlarggBus {
+        rig: Rig,
+        cycles: u64,
+        vbl: bool,
+    }
+
+    impl crate::bus::Bus6502 for BlarggBus {
+        fn read(&mut self, addr: u16) -> u8 {
+            self.cycles += 1;
+            if let Some(v) = self.rig.memory.read(addr) {
+                return v;
+            }
+            if (0x2000..0x4000).contains(&addr) && addr & 7 == 2 {
+                self.vbl = !self.vbl;
+                return if self.vbl { 0x80 } else { 0 };
+            }
+            self.rig.mapper.cpu_read(addr).unwrap_or(0)
+        }
+
+        fn write(&mut self, addr: u16, value: u8) {
+            self.cycles += 1;
+            if addr >= 0x4020 {
+                self.rig.write_at(addr, value, self.cycles);
+            } else {
+                self.rig.memory.write(addr, value);
+            }
+        }
+    }
+
+    fn blargg_rig(path: &str) -> Option<BlarggBus> {
+        let path = format!(
+            "{}/../../shared/roms/nes/{path}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let Ok(image) = std::fs::read(&path) else {
+            eprintln!("skipped: {path} not present");
+            return None;
+        };
+        let cart = crate::machine::nes::ines::Cartridge::parse(&image).expect("valid image");
+        let mut rig = Rig::new(&cart);
+        for page in 0..0x20u8 {
+            rig.memory
+                .map(page, crate::bus::PageEntry::ram(u32::from(page & 7) << 8));
+        }
+        Some(BlarggBus {
+            rig,
+            cycles: 0,
+            vbl: false,
+        })
+    }
+
+    /// Runs a blargg ROM until it reports a result at $6000; returns the
+    /// status code and text, or None when the file is absent.
+    fn run_blargg(path: &str) -> Option<(u8, String)> {
+        use crate::cpu::mos6502::{Cpu, Variant};
+        let mut bus = blargg_rig(path)?;
+        let mut cpu = Cpu::new(Variant::Ricoh2A03);
+        cpu.reset(&mut bus);
+        let status = |bus: &BlarggBus| {
+            let m = &bus.rig.memory;
+            let sig = [0x6001, 0x6002, 0x6003].map(|a| m.read(a).unwrap_or(0));
+            let s = m.read(0x6000).unwrap_or(0);
+            (sig == [0xDE, 0xB0, 0x61] && s != 0x80).then_some(s)
+        };
+        // ~40 s of NES time at most.
+        while bus.cycles < 72_000_000 && status(&bus).is_none() {
+            for _ in 0..10_000 {
+                cpu.step(&mut bus);
+            }
+            assert_eq!(cpu.jammed(), None, "CPU jammed at {:04X}", cpu.regs.pc);
+        }
+        assert!(
+            status(&bus).is_some(),
+            "no result after {} cycles",
+            bus.cycles
+        );
+        let text: String = (0x6004u16..0x8000)
+            .map_while(|a| bus.rig.memory.read(a).filter(|&b| b != 0))
+            .map(char::from)
+            .collect();
+        status(&bus).map(|code| (code, text))
+    }
+
+    #[test]
+    fn blargg_official_only_passes_through_all_sixteen_banked_tests() {
+        // 256 KiB of PRG: the shell switches MMC1 banks for each of the 16
+        // tests, so a pass exercises the serial port and PRG mode 3.
+        let image = std::fs::read(format!(
+            "{}/../../shared/roms/nes/instr_test-v5/official_only.nes",
+            env!("CARGO_MANIFEST_DIR")
+        ));
+        if let Ok(image) = image {
+            let cart = crate::machine::nes::ines::Cartridge::parse(&image).unwrap();
+            assert_eq!(
+                (cart.mapper, cart.prg_rom.len(), cart.chr_rom.len()),
+                (1, 256 << 10, 0)
+            );
+        }
+        let Some((code, text)) = run_blargg("instr_test-v5/official_only.nes") else {
+            return;
+        };
+        assert_eq!(code, 0, "{text:?}");
+        assert!(text.contains("All 16 tests passed"), "{text:?}");
+    }
+
+    /// Opcodes the CPU may still get wrong without it being the board's
+    /// fault: the unstable ones whose results vary between chips and that
+    /// interpreters model after different references ($8B ANE, $AB ATX/LXA
+    /// with their magic constant; $93/$9B/$9C/$9E/$9F, the SH* family, with
+    /// the high-byte AND on page crossings).
+    fn only_unstable_failures(text: &str) -> bool {
+        text.lines()
+            .filter(|l| {
+                l.len() > 3
+                    && l.as_bytes()[2] == b' '
+                    && l[..2].chars().all(|c| c.is_ascii_hexdigit())
+            })
+            .all(|l| ["8B", "AB", "93", "9B", "9C", "9E", "9F"].contains(&&l[..2]))
+    }
+
+    #[test]
+    fn blargg_all_instrs_runs_to_a_result() {
+        // Runs to completion through the MMC1 board (it stops at the first
+        // failing group). Unofficial opcodes are the CPU's business.
+        let Some((code, text)) = run_blargg("instr_test-v5/all_instrs.nes") else {
+            return;
+        };
+        if code != 0 {
+            eprintln!("all_instrs reports {code}: {text:?}");
+        }
+        assert!(code == 0 || only_unstable_failures(&text), "{text:?}");
+    }
+
+    #[test]
+    fn blargg_singles_pass_on_nrom() {
+        for n in 1..=16 {
+            let name = [
+                "basics",
+                "implied",
+                "immediate",
+                "zero_page",
+                "zp_xy",
+                "absolute",
+                "abs_xy",
+                "ind_x",
+                "ind_y",
+                "branches",
+                "stack",
+                "jmp_jsr",
+                "rts",
+                "rti",
+                "brk",
+                "special",
+            ][n - 1];
+            let Some((code, text)) =
+                run_blargg(&format!("instr_test-v5/rom_singles/{n:02}-{name}.nes"))
+            else {
+                return;
+            };
+            if code != 0 {
+                eprintln!("{n:02}-{name} reports {code}: {text:?}");
+            }
+            assert!(
+                code == 0 || only_unstable_failures(&text),
+                "{n:02}-{name}: {text:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn blargg_instr_timing_boots_through_mmc1() {
+        let image = std::fs::read(format!(
+            "{}/../../shared/roms/nes/instr_timing/instr_timing.nes",
+            env!("CARGO_MANIFEST_DIR")
+        ));
+        if let Ok(image) = image {
+            assert_eq!(
+                crate::machine::nes::ines::Cartridge::parse(&image)
+                    .unwrap()
+                    .mapper,
+                1
+            );
+        }
+        // The test itself needs the APU length counter (the bus's job); here
+        // we check the board side: the reset vector lands in the fixed last
+        // bank and the shell's first bank switches keep it there.
+        use crate::cpu::mos6502::{Cpu, Variant};
+        let Some(mut bus) = blargg_rig("instr_timing/instr_timing.nes") else {
+            return;
+        };
+        let mut cpu = Cpu::new(Variant::Ricoh2A03);
+        cpu.reset(&mut bus);
+        assert!(cpu.regs.pc >= 0x8000, "reset vector {:04X}", cpu.regs.pc);
+        for _ in 0..200_000 {
+            cpu.step(&mut bus);
+            assert_eq!(cpu.jammed(), None, "CPU jammed at {:04X}", cpu.regs.pc);
+        }
+        let m = &bus.rig.memory;
+        let sig = [0x6001, 0x6002, 0x6003].map(|a| m.read(a).unwrap_or(0));
+        assert_eq!(
+            sig,
+            [0xDE, 0xB0, 0x61],
+            "the shell reached its $6000 output"
+        );
+    }
+}
