@@ -468,6 +468,16 @@ impl Mapper {
         }
     }
 
+    /// The PPU drove `addr` onto its address bus without a read or write
+    /// strobe: a $2006 write or a $2007 increment while rendering is off.
+    /// Only the MMC3 cares (its IRQ counter watches PPU A12, so games and
+    /// test ROMs clock it by toggling the address through $2006).
+    pub fn ppu_bus_address(&mut self, addr: u16, dot: u64) {
+        if let Self::Mmc3(m) = self {
+            m.watch_a12(addr & 0x3FFF, dot);
+        }
+    }
+
     /// PPU bus write $0000-$3EFF (CHR RAM, nametables); see [`Self::ppu_read`].
     pub fn ppu_write(&mut self, addr: u16, value: u8, dot: u64, ciram: &mut [u8; 2048]) {
         let addr = addr & 0x3FFF;
@@ -796,6 +806,58 @@ mod tests {
         rig.write(0x6001, 9);
         assert_eq!(rig.read(0x6801), 9);
         assert_eq!(rig.read(0x7801), 9);
+    }
+
+    #[test]
+    fn state_round_trips_through_bincode() {
+        let c = cart(4, 64 << 10, 8 << 10, 0, 1, Mirroring::Vertical);
+        let mut rig = Rig::new(&c);
+        rig.write(0x8000, 0x47);
+        rig.write(0x8001, 3);
+        rig.write(0xA000, 1);
+        rig.write(0xC000, 2);
+        rig.write(0xC001, 0);
+        rig.write(0xE001, 0);
+        rig.ppu_write(0x0042, 0x99);
+        rig.mapper.ppu_bus_address(0x1000, 1_000);
+        let bytes = bincode::serialize(&rig.mapper).unwrap();
+        let mut back: Mapper = bincode::deserialize(&bytes).unwrap();
+        assert_eq!(back.nametables(), Nametables::Horizontal);
+        assert!(back.irq_armed());
+        assert_eq!(back.ppu_read(0x0042, 1_001, &rig.ciram), 0x99);
+        // Same counter state: two more filtered rises reach 0 and fire.
+        for (i, m) in [&mut rig.mapper, &mut back].into_iter().enumerate() {
+            for n in 0..2u64 {
+                let dot = 2_000 + n * 341;
+                m.ppu_bus_address(0x0000, dot);
+                m.ppu_bus_address(0x1000, dot + 20);
+            }
+            assert!(m.irq_line(), "copy {i}");
+        }
+    }
+
+    #[test]
+    fn only_mmc3_has_an_irq() {
+        for n in [0, 1, 2, 3, 7] {
+            let mut rig = Rig::new(&cart(
+                n,
+                32 << 10,
+                8 << 10,
+                8 << 10,
+                1 << 10,
+                Mirroring::Vertical,
+            ));
+            for v in [0u8, 0xFF] {
+                for a in [0x8000u16, 0xC001, 0xE001] {
+                    rig.write(a, v);
+                }
+            }
+            rig.mapper.ppu_bus_address(0x1000, 100);
+            assert!(
+                !rig.mapper.irq_line() && !rig.mapper.irq_armed(),
+                "mapper {n}"
+            );
+        }
     }
 
     #[test]
