@@ -45,7 +45,7 @@ const PRG_BANK: u32 = 8 << 10;
 
 /// PPU dots A12 must stay low before a rise clocks the IRQ counter: three
 /// CPU cycles (three M2 falling edges are then guaranteed) is 9 dots; we
-/// use 10, as Mesen does, comfortably between the 4-dot gaps of the sprite
+/// use 10 for margin, comfortably between the 4-dot gaps of the sprite
 /// fetches and the dozens of dots A12 stays low between one line's last
 /// $1xxx fetch and the next line's first.
 pub const A12_FILTER_DOTS: u64 = 10;
