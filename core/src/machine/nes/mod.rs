@@ -3,3 +3,4 @@
 
 pub mod controller;
 pub mod ines;
+pub mod mapper;
