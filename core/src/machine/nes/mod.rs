@@ -1,3 +1,4 @@
 //! The Nintendo Entertainment System.
 
 pub mod ines;
+pub mod ppu;
