@@ -15,10 +15,17 @@
 //! before the flag rises hides it for the frame) is the read made while the
 //! position is scanline 241, dot 1.
 //!
-//! Submodules, one responsibility each: [`render`] (background fetches,
-//! scrolling counters, pixel output), [`sprites`] (evaluation into secondary
-//! OAM and sprite pattern fetches), [`palette`] (the RGB colours of the 64
-//! palette entries and emphasis).
+//! Submodules, one responsibility each: `render` (the rendering-line
+//! schedule, background fetches, scrolling counters, pixel output),
+//! `sprites` (evaluation into secondary OAM, sprite pattern fetches, the
+//! output units), `palette` (the RGB colours of the 64 palette entries and
+//! emphasis).
+//!
+//! Not modelled: the ~29658 CPU cycles after power-on during which real
+//! consoles ignore writes to $2000/$2001/$2005/$2006 (machines and tests
+//! may program the PPU immediately), the one-dot delays with which $2001
+//! and the second $2006 write take effect, and OAM corruption from turning
+//! rendering off mid-line.
 
 mod palette;
 mod render;

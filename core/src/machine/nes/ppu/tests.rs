@@ -784,3 +784,17 @@ fn bench_rendering_dots_per_second() {
         dots / elapsed / 5_369_318.0
     );
 }
+
+#[test]
+#[ignore = "prints the palette"]
+fn print_palette() {
+    for row in 0..4u16 {
+        let line: Vec<String> = (0..16u16)
+            .map(|hue| {
+                let [r, g, b] = palette::rgb(row * 16 + hue);
+                format!("{r:02X}{g:02X}{b:02X}")
+            })
+            .collect();
+        println!("{}", line.join(" "));
+    }
+}
