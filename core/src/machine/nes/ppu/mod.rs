@@ -45,6 +45,16 @@ pub trait PpuBus {
     fn read(&mut self, addr: u16) -> u8;
     /// One write cycle of the PPU at `addr` ($0000-$3EFF).
     fn write(&mut self, addr: u16, value: u8);
+
+    /// Outside rendering the PPU keeps v on its address bus: after the
+    /// second $2006 write and after each $2007 increment it drives the new
+    /// address without a read or write strobe. Cartridges that watch address
+    /// lines (the MMC3 counts A12 rises; test ROMs clock it with $2006
+    /// writes) need to see it; everything else can ignore it, as the
+    /// default does.
+    fn address_changed(&mut self, addr: u16) {
+        let _ = addr;
+    }
 }
 
 /// Dots per scanline.
@@ -311,6 +321,7 @@ impl Ppu {
                 if self.w {
                     self.t = (self.t & 0x7F00) | u16::from(value);
                     self.v = self.t;
+                    self.drive_address(bus);
                 } else {
                     // The first write also clears bit 14 of t.
                     self.t = (self.t & 0x00FF) | (u16::from(value & 0x3F) << 8);
@@ -370,7 +381,7 @@ impl Ppu {
             self.read_buffer = bus.read(addr);
             buffered
         };
-        self.increment_after_data_access();
+        self.increment_after_data_access(bus);
         value
     }
 
@@ -382,12 +393,12 @@ impl Ppu {
         } else {
             bus.write(addr, value);
         }
-        self.increment_after_data_access();
+        self.increment_after_data_access(bus);
     }
 
     /// After a $2007 access v moves on by 1 or 32; during rendering the
     /// chip instead fires its coarse-X and Y increments at once.
-    fn increment_after_data_access(&mut self) {
+    fn increment_after_data_access<B: PpuBus>(&mut self, bus: &mut B) {
         if self.rendering_now() {
             self.increment_coarse_x();
             self.increment_y();
@@ -398,6 +409,15 @@ impl Ppu {
                 1
             };
             self.v = (self.v + step) & 0x7FFF;
+            self.drive_address(bus);
+        }
+    }
+
+    /// Put v on the address bus (see [`PpuBus::address_changed`]); while
+    /// rendering, the bus belongs to the fetches instead.
+    fn drive_address<B: PpuBus>(&self, bus: &mut B) {
+        if !self.rendering_now() {
+            bus.address_changed(self.v & 0x3FFF);
         }
     }
 

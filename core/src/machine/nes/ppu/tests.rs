@@ -8,6 +8,7 @@ use super::*;
 struct RamBus {
     mem: Vec<u8>,
     reads: Vec<u16>,
+    driven: Vec<u16>,
     logging: bool,
 }
 
@@ -16,6 +17,7 @@ impl RamBus {
         Self {
             mem: vec![0; 0x4000],
             reads: Vec::new(),
+            driven: Vec::new(),
             logging: false,
         }
     }
@@ -36,6 +38,12 @@ impl PpuBus for RamBus {
 
     fn write(&mut self, addr: u16, value: u8) {
         self.mem[Self::index(addr)] = value;
+    }
+
+    fn address_changed(&mut self, addr: u16) {
+        if self.logging {
+            self.driven.push(addr);
+        }
     }
 }
 
@@ -313,6 +321,28 @@ fn scroll_registers_follow_the_nesdev_example() {
         (ppu.t, ppu.v, ppu.fine_x, ppu.w),
         (0x3DF0, 0x3DF0, 0x05, false)
     );
+}
+
+#[test]
+fn address_writes_and_increments_drive_v_onto_the_bus() {
+    let mut ppu = Ppu::new();
+    let mut bus = RamBus::new();
+    bus.logging = true;
+    // The way MMC3 test ROMs clock A12 by hand.
+    set_address(&mut ppu, &mut bus, 0x1000);
+    set_address(&mut ppu, &mut bus, 0x0000);
+    ppu.write_register(0x2000, CTRL_INCREMENT_32, &mut bus);
+    ppu.write_register(0x2007, 0x11, &mut bus);
+    ppu.read_register(0x2007, &mut bus);
+    assert_eq!(bus.driven, [0x1000, 0x0000, 0x0020, 0x0040]);
+    assert_eq!(bus.reads, [0x0020], "the $2007 read itself is a real read");
+    // While rendering the fetches own the bus.
+    ppu.write_register(0x2001, 0x08, &mut bus);
+    run_to(&mut ppu, &mut bus, 10, 10);
+    bus.driven.clear();
+    set_address(&mut ppu, &mut bus, 0x1000);
+    ppu.read_register(0x2007, &mut bus);
+    assert!(bus.driven.is_empty());
 }
 
 #[test]
