@@ -4,3 +4,4 @@
 pub mod controller;
 pub mod ines;
 pub mod mapper;
+pub mod ppu;
