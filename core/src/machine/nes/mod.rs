@@ -1,3 +1,4 @@
 //! The Nintendo Entertainment System.
 
+pub mod apu;
 pub mod ines;
