@@ -53,3 +53,31 @@ impl Envelope {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Envelope;
+
+    #[test]
+    fn decays_from_15_at_the_divider_rate_and_loops() {
+        let mut env = Envelope::default();
+        env.write_control(0x01); // period 1: one step every 2 clocks
+        env.restart();
+        let levels: Vec<u8> = (0..6)
+            .map(|_| {
+                env.clock();
+                env.output()
+            })
+            .collect();
+        assert_eq!(levels, [15, 15, 14, 14, 13, 13]);
+        for _ in 0..40 {
+            env.clock();
+        }
+        assert_eq!(env.output(), 0, "holds 0 without loop");
+        env.write_control(0x20);
+        env.clock();
+        assert_eq!(env.output(), 15, "loop restarts the decay");
+        env.write_control(0x1A);
+        assert_eq!(env.output(), 10, "constant volume");
+    }
+}

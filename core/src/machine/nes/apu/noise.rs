@@ -80,3 +80,30 @@ impl Noise {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Noise;
+
+    /// The LFSR period in timer clocks for a mode.
+    fn lfsr_period(short: bool) -> usize {
+        let mut noise = Noise::default();
+        noise.write(2, if short { 0x80 } else { 0x00 });
+        let start = noise.lfsr;
+        (1..=40_000)
+            .find(|_| {
+                // Period index 0 reloads the timer with 1: two APU cycles
+                // per shift.
+                noise.clock_timer();
+                noise.clock_timer();
+                noise.lfsr == start
+            })
+            .unwrap_or(0)
+    }
+
+    #[test]
+    fn long_mode_repeats_after_32767_and_short_mode_after_93_steps() {
+        assert_eq!(lfsr_period(false), 32_767);
+        assert_eq!(lfsr_period(true), 93);
+    }
+}

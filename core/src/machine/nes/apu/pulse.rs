@@ -134,3 +134,75 @@ impl Pulse {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Pulse;
+
+    fn pulse(ones_complement: bool, period: u16, sweep: u8) -> Pulse {
+        let mut pulse = Pulse::new(ones_complement);
+        pulse.length.set_enabled(true);
+        pulse.write(0, 0xBF); // 50% duty, halt, constant volume 15
+        pulse.write(1, sweep);
+        pulse.write(2, period as u8);
+        pulse.write(3, (period >> 8) as u8);
+        pulse.length.apply_staged();
+        pulse
+    }
+
+    /// The highest output over one duty cycle.
+    fn peak(pulse: &mut Pulse) -> u8 {
+        (0..8 * (u32::from(pulse.period) + 1))
+            .map(|_| {
+                pulse.clock_timer();
+                pulse.output()
+            })
+            .max()
+            .unwrap_or(0)
+    }
+
+    #[test]
+    fn periods_under_8_are_muted() {
+        assert_eq!(peak(&mut pulse(false, 7, 0)), 0);
+        assert_eq!(peak(&mut pulse(false, 8, 0)), 15);
+    }
+
+    #[test]
+    fn targets_past_7ff_mute_even_with_the_sweep_disabled() {
+        // 0x400 + (0x400 >> 0)... shift 0 gives 0x800: muted although the
+        // sweep unit is off.
+        assert_eq!(peak(&mut pulse(false, 0x400, 0x00)), 0);
+        // Shift 1: 0x400 + 0x200 fits.
+        assert_eq!(peak(&mut pulse(false, 0x400, 0x01)), 15);
+        // Negating never mutes through the target.
+        assert_eq!(peak(&mut pulse(false, 0x7FF, 0x08)), 15);
+    }
+
+    #[test]
+    fn pulse_1_negates_with_ones_complement() {
+        // Enabled, divider period 0, negate, shift 1.
+        let mut one = pulse(true, 0x100, 0x89);
+        let mut two = pulse(false, 0x100, 0x89);
+        one.clock_sweep();
+        two.clock_sweep();
+        assert_eq!(one.period, 0x100 - 0x80 - 1);
+        assert_eq!(two.period, 0x100 - 0x80);
+    }
+
+    #[test]
+    fn sweep_adds_at_its_divider_rate_and_shift_0_never_updates() {
+        // Enabled, divider period 1 (updates every 2 half frames), shift 2.
+        let mut up = pulse(false, 0x100, 0x92);
+        let periods: Vec<u16> = (0..4)
+            .map(|_| {
+                up.clock_sweep();
+                up.period
+            })
+            .collect();
+        assert_eq!(periods, [0x140, 0x140, 0x190, 0x190]);
+        let mut fixed = pulse(false, 0x100, 0x80);
+        fixed.clock_sweep();
+        fixed.clock_sweep();
+        assert_eq!(fixed.period, 0x100);
+    }
+}

@@ -84,3 +84,34 @@ impl Triangle {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Triangle;
+
+    #[test]
+    fn linear_counter_gates_the_sequencer() {
+        let mut tri = Triangle::default();
+        tri.length.set_enabled(true);
+        tri.write(0, 0x02); // control clear, linear reload 2
+        tri.write(2, 0x00);
+        tri.write(3, 0x08);
+        tri.length.apply_staged();
+        // No linear count yet: the sequencer holds at 15.
+        tri.clock_timer();
+        tri.clock_timer();
+        assert_eq!(tri.output(), 15);
+        tri.clock_linear(); // reload to 2, reload flag cleared
+        let levels: Vec<u8> = (0..4)
+            .map(|_| {
+                tri.clock_timer();
+                tri.output()
+            })
+            .collect();
+        assert_eq!(levels, [14, 13, 12, 11]);
+        tri.clock_linear();
+        tri.clock_linear(); // reaches 0
+        tri.clock_timer();
+        assert_eq!(tri.output(), 11, "stopped, holding its level");
+    }
+}
