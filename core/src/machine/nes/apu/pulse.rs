@@ -32,6 +32,9 @@ pub(super) struct Pulse {
     sweep_reload: bool,
     /// Pulse 1 negates with ones' complement (subtracts one more).
     ones_complement: bool,
+    /// [`Self::compute_muted`], kept current by every change of the period
+    /// or the sweep settings so the per-cycle output needs no arithmetic.
+    muted: bool,
 }
 
 impl Pulse {
@@ -51,6 +54,8 @@ impl Pulse {
             sweep_divider: 0,
             sweep_reload: false,
             ones_complement,
+            // Period 0 is under 8.
+            muted: true,
         }
     }
 
@@ -77,6 +82,7 @@ impl Pulse {
                 self.step = 0;
             }
         }
+        self.muted = self.compute_muted();
     }
 
     /// Timer clock, once per APU cycle (every other CPU cycle).
@@ -104,14 +110,15 @@ impl Pulse {
 
     /// The sweep unit mutes the channel for periods under 8 and for targets
     /// past $7FF, whether or not the sweep is enabled.
-    fn muted(&self) -> bool {
+    fn compute_muted(&self) -> bool {
         self.period < 8 || (!self.sweep_negate && self.target_period() > 0x7FF)
     }
 
     /// Half-frame clock of the sweep unit.
     pub(super) fn clock_sweep(&mut self) {
-        if self.sweep_divider == 0 && self.sweep_enabled && self.sweep_shift != 0 && !self.muted() {
+        if self.sweep_divider == 0 && self.sweep_enabled && self.sweep_shift != 0 && !self.muted {
             self.period = self.target_period();
+            self.muted = self.compute_muted();
         }
         if self.sweep_divider == 0 || self.sweep_reload {
             self.sweep_divider = self.sweep_period;
@@ -126,7 +133,7 @@ impl Pulse {
     pub(super) fn output(&self) -> u8 {
         if DUTY[usize::from(self.duty)][usize::from(self.step)] == 0
             || !self.length.active()
-            || self.muted()
+            || self.muted
         {
             0
         } else {
