@@ -136,10 +136,11 @@ impl Apu {
     /// Reading clears the frame interrupt flag (with the documented timing).
     ///
     /// Bits 0-3: length counters non-zero; bit 4: DMC bytes remaining; bit 6:
-    /// frame interrupt; bit 7: DMC interrupt. The flag is cleared after it
-    /// is read; if the sequence raises it again in this cycle's tick (the
-    /// three-cycle window at the end of the 4-step sequence), it stays set,
-    /// as on hardware.
+    /// frame interrupt; bit 7: DMC interrupt. A read simultaneous with the
+    /// flag being raised (the previous tick raised it, see the module's
+    /// timing convention) returns it set and does not clear it (nesdev
+    /// "APU Status"); since the 4-step sequence raises it on three
+    /// consecutive cycles, it stays up through that window.
     pub fn read_status(&mut self) -> u8 {
         let status = u8::from(self.pulse1.length.active())
             | u8::from(self.pulse2.length.active()) << 1
@@ -148,7 +149,9 @@ impl Apu {
             | u8::from(self.dmc.bytes_remaining() > 0) << 4
             | u8::from(self.frame.irq_flag) << 6
             | u8::from(self.dmc.irq_flag) << 7;
-        self.frame.irq_flag = false;
+        if !self.frame.just_raised {
+            self.frame.irq_flag = false;
+        }
         status
     }
 
