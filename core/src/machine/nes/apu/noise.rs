@@ -31,8 +31,8 @@ impl Default for Noise {
             short_mode: false,
             reload: PERIODS[0] / 2 - 1,
             timer: 0,
-            // The shift register powers up as 1; zero would lock it.
-            lfsr: 1,
+            // All 15 bits power up as 0 (nesdev "CPU power up state").
+            lfsr: 0,
         }
     }
 }
@@ -63,7 +63,9 @@ impl Noise {
         if self.timer == 0 {
             self.timer = self.reload;
             let tap = if self.short_mode { 6 } else { 1 };
-            let feedback = (self.lfsr ^ (self.lfsr >> tap)) & 1;
+            // From the all-zero power-up state the first clock shifts in a 1
+            // (nesdev); XOR feedback alone would keep it at zero for ever.
+            let feedback = (self.lfsr ^ (self.lfsr >> tap)) & 1 | u16::from(self.lfsr == 0);
             self.lfsr = (self.lfsr >> 1) | (feedback << 14);
         } else {
             self.timer -= 1;
@@ -89,6 +91,9 @@ mod tests {
     fn lfsr_period(short: bool) -> usize {
         let mut noise = Noise::default();
         noise.write(2, if short { 0x80 } else { 0x00 });
+        // Leave the all-zero power-up state, which is not part of the cycle.
+        noise.clock_timer();
+        assert_eq!(noise.lfsr, 0x4000, "the first clock shifts in a 1");
         let start = noise.lfsr;
         (1..=40_000)
             .find(|_| {
