@@ -18,6 +18,8 @@ mod pulse;
 mod triangle;
 
 #[cfg(test)]
+mod conformance;
+#[cfg(test)]
 mod tests;
 
 use serde::{Deserialize, Serialize};
