@@ -36,9 +36,6 @@ pub(super) struct FrameCounter {
     five_step: bool,
     irq_inhibit: bool,
     pub(super) irq_flag: bool,
-    /// The last tick raised the flag: a $4015 read in the next cycle is
-    /// simultaneous with it, reads 1 and does not clear it (nesdev "APU").
-    pub(super) just_raised: bool,
     /// Last value written to $4017 (the reset button rewrites it).
     last_write: u8,
     /// CPU cycles (ticks) until a written mode takes effect; 0: none pending.
@@ -54,7 +51,6 @@ impl FrameCounter {
             five_step: false,
             irq_inhibit: false,
             irq_flag: false,
-            just_raised: false,
             last_write: 0,
             delay: 0,
             pending_five_step: false,
@@ -84,7 +80,6 @@ impl FrameCounter {
     /// The reset button rewrites the last value; the flag is cleared.
     pub(super) fn reset(&mut self, odd_cycle: bool) {
         self.irq_flag = false;
-        self.just_raised = false;
         self.write(self.last_write, odd_cycle);
     }
 
@@ -92,7 +87,6 @@ impl FrameCounter {
     #[inline]
     pub(super) fn tick(&mut self) -> u8 {
         self.counter += 1;
-        self.just_raised = false;
         let mut clocks = 0;
         if self.counter >= STEP1 {
             clocks = self.step();
@@ -139,7 +133,6 @@ impl FrameCounter {
     fn raise_irq(&mut self) {
         if !self.irq_inhibit {
             self.irq_flag = true;
-            self.just_raised = true;
         }
     }
 

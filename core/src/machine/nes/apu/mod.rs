@@ -138,11 +138,14 @@ impl Apu {
     /// Reading clears the frame interrupt flag (with the documented timing).
     ///
     /// Bits 0-3: length counters non-zero; bit 4: DMC bytes remaining; bit 6:
-    /// frame interrupt; bit 7: DMC interrupt. A read simultaneous with the
-    /// flag being raised (the previous tick raised it, see the module's
-    /// timing convention) returns it set and does not clear it (nesdev
-    /// "APU Status"); since the 4-step sequence raises it on three
-    /// consecutive cycles, it stays up through that window.
+    /// frame interrupt; bit 7: DMC interrupt. The read clears the frame
+    /// flag, but the 4-step sequence raises it on three consecutive cycles,
+    /// so a read inside that window is followed by the flag rising again.
+    /// blargg's 6-irq_flag_timing pins this down: with a $4017 write at
+    /// cycle 0 (on an APU cycle), reads at 29830 and 29831 see it clear and
+    /// set, a read at 29832 is followed by the flag rising again, a read at
+    /// 29833 clears it for good. nesdev's note that a read simultaneous
+    /// with the raise does not clear it is covered by the raise repeating.
     pub fn read_status(&mut self) -> u8 {
         let status = u8::from(self.pulse1.length.active())
             | u8::from(self.pulse2.length.active()) << 1
@@ -151,9 +154,7 @@ impl Apu {
             | u8::from(self.dmc.bytes_remaining() > 0) << 4
             | u8::from(self.frame.irq_flag) << 6
             | u8::from(self.dmc.irq_flag) << 7;
-        if !self.frame.just_raised {
-            self.frame.irq_flag = false;
-        }
+        self.frame.irq_flag = false;
         status
     }
 

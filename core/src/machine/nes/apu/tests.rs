@@ -29,32 +29,84 @@ fn ticks_until_irq(apu: &mut Apu, limit: u64) -> Option<u64> {
     })
 }
 
+/// A fresh APU with $4017 = $00 written at an even cycle (the fast jitter
+/// case), ticked through `cycles` cycles after the write's own, so that the
+/// next access is `cycles` cycles after the write: blargg's numbering, in
+/// which the write is at 0 and `lda $4015` reads at the given clock.
+fn after_4017_write(value: u8, cycles: u64) -> Apu {
+    let mut apu = settled_even();
+    apu.write_register(0x4017, value);
+    run(&mut apu, cycles);
+    apu
+}
+
 #[test]
 fn frame_irq_rises_at_the_documented_cycle_after_writing_00() {
+    // Restart 2 ticks after the write (3 cycles after it, nesdev counting),
+    // flag raised 29828 cycles into the sequence: first seen by a read at
+    // 29831, as blargg's 6-irq_flag_timing expects.
     let mut apu = settled_even();
     apu.write_register(0x4017, 0x00);
-    // Restart in the write's third cycle (3 after it, nesdev counting), the
-    // flag 29828 cycles into the sequence.
-    assert_eq!(ticks_until_irq(&mut apu, 40_000), Some(2 + 1 + 29_828));
-    // A read simultaneous with the raise sees the flag and leaves it set;
-    // so do reads in the rest of the three-cycle window.
-    for _ in 0..3 {
-        assert_ne!(apu.read_status() & 0x40, 0);
-        assert!(apu.irq_line());
-        apu.tick();
-    }
-    // The window is over: the next read sees it and clears it.
-    assert_ne!(apu.read_status() & 0x40, 0);
-    assert!(!apu.irq_line());
-    assert_eq!(apu.read_status() & 0x40, 0);
+    assert_eq!(ticks_until_irq(&mut apu, 40_000), Some(2 + 29_828 + 1));
     // The next frame: 29830 cycles later.
+    apu.read_status();
+    run(&mut apu, 3);
+    apu.read_status();
     assert_eq!(ticks_until_irq(&mut apu, 40_000), Some(29_830 - 3));
-    // A read one cycle after the last raise clears the flag.
-    apu.tick();
-    apu.tick();
-    apu.tick();
-    assert_ne!(apu.read_status() & 0x40, 0);
-    assert!(!apu.irq_line());
+}
+
+#[test]
+fn blargg_irq_flag_timing_reads() {
+    // "at 29830 flag should be clear"
+    assert_eq!(after_4017_write(0, 29_830).read_status() & 0x40, 0);
+    // "at 29831 flag should be set"
+    assert_eq!(after_4017_write(0, 29_831).read_status() & 0x40, 0x40);
+    // "at 29832 read and clear flag; flag should be set again" (the second
+    // `lda $4015` reads 4 cycles later)
+    let mut apu = after_4017_write(0, 29_832);
+    apu.read_status();
+    run(&mut apu, 4);
+    assert_eq!(apu.read_status() & 0x40, 0x40);
+    // "at 29833 read and clear flag; flag shouldn't be set again"
+    let mut apu = after_4017_write(0, 29_833);
+    assert_eq!(apu.read_status() & 0x40, 0x40);
+    run(&mut apu, 4);
+    assert_eq!(apu.read_status() & 0x40, 0);
+}
+
+#[test]
+fn blargg_len_timing_reads() {
+    // Pulse 1 loaded with `len` and optionally clocked once by writing $C0,
+    // then $4017 = `mode` written at 0; is the length non-zero when $4015 is
+    // read at `time`?
+    let active_at = |len_index: u8, clock: bool, mode: u8, time: u64| {
+        let mut apu = settled_even();
+        apu.write_register(0x4015, 0x01);
+        apu.write_register(0x4003, len_index << 3);
+        run(&mut apu, 2);
+        if clock {
+            apu.write_register(0x4017, 0xC0);
+            run(&mut apu, 6);
+        }
+        assert_eq!(apu.cycle % 2, 0);
+        apu.write_register(0x4017, mode);
+        run(&mut apu, time);
+        apu.read_status() & 0x01 != 0
+    };
+    const LEN_2: u8 = 3;
+    const LEN_4: u8 = 5;
+    // Mode 0: first, second and third length clocks.
+    assert!(active_at(LEN_2, true, 0x00, 14_915));
+    assert!(!active_at(LEN_2, true, 0x00, 14_916));
+    assert!(active_at(LEN_2, false, 0x00, 29_831));
+    assert!(!active_at(LEN_2, false, 0x00, 29_832));
+    assert!(active_at(LEN_4, true, 0x00, 44_745));
+    assert!(!active_at(LEN_4, true, 0x00, 44_746));
+    // Mode 1: the write clocks once at once, then the sequence.
+    assert!(active_at(LEN_2, false, 0x80, 14_915));
+    assert!(!active_at(LEN_2, false, 0x80, 14_916));
+    assert!(active_at(LEN_4, true, 0x80, 37_283));
+    assert!(!active_at(LEN_4, true, 0x80, 37_284));
 }
 
 #[test]
