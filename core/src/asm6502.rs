@@ -303,10 +303,15 @@ const LEVELS: [&[(Tok, BinOp)]; 6] = [
     &[(Tok::Star, BinOp::Mul), (Tok::Slash, BinOp::Div)],
 ];
 
+/// Deepest nesting of parentheses and unary operators accepted, so a
+/// hostile line cannot exhaust the stack of the recursive parser.
+const MAX_DEPTH: usize = 64;
+
 struct ExprParser<'a> {
     toks: &'a [Tok],
     pos: usize,
     scope: &'a str,
+    depth: usize,
 }
 
 impl ExprParser<'_> {
@@ -329,6 +334,16 @@ impl ExprParser<'_> {
     }
 
     fn unary(&mut self) -> Result<Expr, String> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err("expression nested too deeply".to_string());
+        }
+        let expr = self.operand();
+        self.depth -= 1;
+        expr
+    }
+
+    fn operand(&mut self) -> Result<Expr, String> {
         let tok = self
             .toks
             .get(self.pos)
@@ -363,6 +378,7 @@ fn parse_expr(toks: &[Tok], scope: &str) -> Result<Expr, String> {
         toks,
         pos: 0,
         scope,
+        depth: 0,
     };
     let expr = parser.binary(0)?;
     match toks.get(parser.pos) {
@@ -419,12 +435,17 @@ impl Env<'_> {
                 None if self.last_pass => return Err(format!("undefined symbol `{name}`")),
                 None => None,
             },
-            Expr::Unary(op, inner) => self.eval(inner)?.map(|v| match op {
-                UnOp::Neg => -v,
-                UnOp::Not => !v,
-                UnOp::Low => v & 0xFF,
-                UnOp::High => (v >> 8) & 0xFF,
-            }),
+            Expr::Unary(op, inner) => match self.eval(inner)? {
+                Some(v) => Some(match op {
+                    UnOp::Neg => v
+                        .checked_neg()
+                        .ok_or_else(|| "arithmetic overflow".to_string())?,
+                    UnOp::Not => !v,
+                    UnOp::Low => v & 0xFF,
+                    UnOp::High => (v >> 8) & 0xFF,
+                }),
+                None => None,
+            },
             Expr::Binary(op, lhs, rhs) => {
                 // Both sides are evaluated so errors in either are reported.
                 let (l, r) = (self.eval(lhs)?, self.eval(rhs)?);
@@ -1346,6 +1367,21 @@ two:    LDY #3
             (".org 0\n .fill 3\n".into(), 2, "unknown directive"),
             (".org 0\n .byte 1/0\n".into(), 2, "division by zero"),
             (".org 0\n LDA $12,Z\n".into(), 2, "not X or Y"),
+            (
+                ".org 0\n .byte -(-$80000000 * $80000000 * 2)\n".into(),
+                2,
+                "overflow",
+            ),
+            (
+                format!(".org 0\n LDA {}1{}\n", "(".repeat(9_999), ")".repeat(9_999)),
+                2,
+                "too deeply",
+            ),
+            (
+                format!(".org 0\n LDA {}1\n", "-".repeat(10_000)),
+                2,
+                "too deeply",
+            ),
             ("p = q\nq = p\n".into(), 1, "undefined symbol"),
             (".org 0\n NOP\n.org 0\n NOP\n".into(), 3, "overlaps"),
             (".org 0\n .byte \"open\n".into(), 2, "unterminated"),

@@ -319,8 +319,9 @@ init_state:
         BPL @free
         LDA #1
         STA music_tick      ; the song starts on the first frame
-        LDA #$08
-        STA SQ1_SWEEP       ; sweep off (negate set: low notes are not muted)
+        LDA #$0F
+        STA SQ1_SWEEP       ; sweep off; negate and shift 7 keep its target
+                            ; period below $800, which would mute the channel
         LDA #$30
         STA SQ1_VOL         ; constant volume 0
         LDA #$80
