@@ -3,6 +3,7 @@
 //! reads the `#[repr(C)]` register files and page tables defined here.
 #![forbid(unsafe_code)]
 
+pub mod asm6502;
 pub mod bus;
 pub mod cpu;
 pub mod engine;

@@ -1,6 +1,9 @@
 //! Guest programs written by this project: the built-in demo of
 //! `retrojit run`, benchmark workloads and test programs that need no
-//! external ROM. Each is hand-assembled; the listing sits beside the bytes.
+//! external ROM. The small ones here are hand-assembled, the listing beside
+//! the bytes; [`nes_demo`] is assembled from source by [`crate::asm6502`].
+
+pub mod nes_demo;
 
 /// A program for the bare 6502 machine.
 #[derive(Clone, Debug, PartialEq, Eq)]
