@@ -348,11 +348,7 @@ impl Session<'_, '_> {
                 self.screenshot_dir.display()
             )
         })?;
-        let path = (1u64..)
-            .map(|n| self.screenshot_dir.join(format!("{}-{n}.png", self.stem)))
-            // symlink_metadata: a dangling link is not free either.
-            .find(|path| std::fs::symlink_metadata(path).is_err())
-            .expect("some screenshot number is free");
+        let path = first_free(&self.screenshot_dir, &self.stem);
         let (width, height) = self.machine.screen_size();
         screenshot::save_png(&path, width, height, self.machine.framebuffer())?;
         Ok(path)
@@ -437,6 +433,16 @@ impl Session<'_, '_> {
     }
 }
 
+/// The first `<dir>/<stem>-<n>.png`, n = 1, 2, ..., that does not exist, so
+/// screenshots never overwrite anything.
+fn first_free(dir: &Path, stem: &str) -> PathBuf {
+    (1u64..)
+        .map(|n| dir.join(format!("{stem}-{n}.png")))
+        // symlink_metadata: a dangling link is not free either.
+        .find(|path| std::fs::symlink_metadata(path).is_err())
+        .expect("some screenshot number is free")
+}
+
 /// `<data dir>/retrojit/states/<stem>.state`.
 fn state_path(stem: &str) -> Result<PathBuf> {
     let dir = dirs::data_dir()
@@ -445,4 +451,32 @@ fn state_path(stem: &str) -> Result<PathBuf> {
         .join("retrojit")
         .join("states")
         .join(format!("{stem}.state")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn screenshots_take_the_first_free_number() {
+        let dir = std::env::temp_dir().join(format!("retrojit-shots-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        assert_eq!(first_free(&dir, "smb"), dir.join("smb-1.png"));
+        std::fs::write(dir.join("smb-1.png"), b"").unwrap();
+        std::fs::write(dir.join("smb-3.png"), b"").unwrap();
+        assert_eq!(first_free(&dir, "smb"), dir.join("smb-2.png"));
+        assert_eq!(first_free(&dir, "zelda"), dir.join("zelda-1.png"));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn states_live_in_the_data_directory() {
+        let path = state_path("smb").unwrap();
+        assert!(
+            path.ends_with("retrojit/states/smb.state"),
+            "{}",
+            path.display()
+        );
+    }
 }
