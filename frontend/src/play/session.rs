@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 const SAMPLE_RATE: u32 = 48_000;
 /// How long a message stays in the title.
 const MESSAGE_TIME: Duration = Duration::from_secs(3);
-/// The window that fps and the JIT share are measured over.
+/// The period that fps and the JIT share are measured over.
 const STATS_PERIOD: Duration = Duration::from_secs(1);
 /// Name of the program in files (screenshots, states) when playing the
 /// built-in demo.
@@ -138,7 +138,7 @@ fn run(machine: &mut dyn Machine, args: &PlayArgs, config: &Config) -> Result<Ex
     Ok(ExitCode::SUCCESS)
 }
 
-/// Frames and instructions at the start of the current stats window.
+/// Frames and instructions at the start of the current measuring period.
 #[derive(Debug)]
 struct Stats {
     since: Instant,
@@ -146,7 +146,7 @@ struct Stats {
     instructions: u64,
     translated: Option<u64>,
     /// Shown in the title: frames per second and the JIT share of the
-    /// last complete window.
+    /// last complete period.
     fps: Option<f64>,
     jit_share: Option<f64>,
 }
@@ -163,7 +163,8 @@ impl Stats {
         }
     }
 
-    /// Closes the window once a [`STATS_PERIOD`] has passed.
+    /// Once a [`STATS_PERIOD`] has passed, publishes its fps and JIT share
+    /// and starts the next period.
     fn update(&mut self, machine: &dyn Machine, frames: u64) {
         let elapsed = self.since.elapsed();
         if elapsed < STATS_PERIOD {
@@ -256,6 +257,9 @@ impl Session<'_, '_> {
             };
             for _ in 0..frames {
                 self.frame()?;
+                if self.halted.is_some() {
+                    break;
+                }
                 if self.frame_limit.is_some_and(|limit| self.frames >= limit) {
                     return self.finish();
                 }
