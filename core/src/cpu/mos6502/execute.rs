@@ -18,7 +18,7 @@ use super::state::{FLAG_B, FLAG_C, FLAG_D, FLAG_I, FLAG_N, FLAG_U, FLAG_V, FLAG_
 use crate::bus::Bus6502;
 
 /// Which chip is emulated.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, serde::Serialize, serde::Deserialize)]
 pub enum Variant {
     /// MOS 6502 (NMOS): decimal mode with the NMOS flag behaviour.
     Nmos,
@@ -56,7 +56,7 @@ const IRQ_VECTOR: u16 = 0xFFFE;
 const ANE_LXA_MAGIC: u8 = 0xEE;
 
 /// A 6502 core: registers plus the interrupt-timing state.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Cpu {
     /// The architectural registers and cycle counter (the JIT's ABI).
     pub regs: Registers,
