@@ -117,6 +117,7 @@ pub fn open_nes(path: Option<&Path>, options: &MachineOptions) -> Result<NesAny>
 
 /// Opens the machine for `path` (detected from its header and extension),
 /// or the built-in NES demo when `None`.
+#[cfg(any(feature = "sdl", test))]
 pub fn open(path: Option<&Path>, options: &MachineOptions) -> Result<Box<dyn Machine>> {
     match path {
         None => Ok(Box::new(open_nes(None, options)?)),

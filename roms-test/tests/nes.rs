@@ -23,7 +23,13 @@ fn blargg_suite(test: &str, path: &str, max_frames: u64) {
         return;
     };
     for engine in engines() {
-        let result = blargg::run(test, engine, std::slice::from_ref(&path), max_frames, |_, _| {});
+        let result = blargg::run(
+            test,
+            engine,
+            std::slice::from_ref(&path),
+            max_frames,
+            |_, _| {},
+        );
         eprintln!(
             "{test} under {engine}: {} ROMs, {} passed, {:.1} s",
             result.cases, result.passed, result.seconds
