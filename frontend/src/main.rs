@@ -4,6 +4,7 @@
 mod bench;
 #[cfg(feature = "sdl")]
 mod config;
+mod machines;
 mod play;
 mod run;
 mod screenshot;
