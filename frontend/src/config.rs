@@ -16,6 +16,7 @@ use sdl2::keyboard::Keycode;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
 
 /// Largest accepted window scale.
 pub const MAX_SCALE: u32 = 16;
@@ -124,9 +125,21 @@ impl PadKeys {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct KeyName(pub Keycode);
 
+impl KeyName {
+    /// SDL's name for the key.
+    pub fn name(self) -> String {
+        // SDL_GetKeyName writes the names of character keys into one static
+        // buffer, so two threads asking at once (parallel tests) can read
+        // each other's key; take turns.
+        static SDL_KEY_NAME: Mutex<()> = Mutex::new(());
+        let _turn = SDL_KEY_NAME.lock().unwrap_or_else(PoisonError::into_inner);
+        self.0.name()
+    }
+}
+
 impl Serialize for KeyName {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&self.0.name())
+        serializer.serialize_str(&self.name())
     }
 }
 
@@ -222,7 +235,7 @@ impl Config {
                 for key in names {
                     let here = format!("{pad}.{}", button.name().to_ascii_lowercase());
                     if let Some((_, there)) = seen.iter().find(|(code, _)| *code == key.0) {
-                        bail!("key `{}` is bound to {here} and to {there}", key.0.name());
+                        bail!("key `{}` is bound to {here} and to {there}", key.name());
                     }
                     seen.push((key.0, here));
                 }
@@ -284,7 +297,7 @@ pub fn default_file() -> String {
 fn pad_ron(keys: &PadKeys) -> String {
     let mut out = String::from("(\n");
     for (button, names) in keys.bindings() {
-        let names: Vec<String> = names.iter().map(|k| format!("{:?}", k.0.name())).collect();
+        let names: Vec<String> = names.iter().map(|k| format!("{:?}", k.name())).collect();
         let _ = writeln!(
             out,
             "        {}: [{}],",

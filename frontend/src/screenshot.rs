@@ -1,9 +1,6 @@
-//! PNG screenshots, written atomically so a crash or a full disk never
-//! leaves a truncated picture under the final name.
-
-// Without SDL there is no player; the headless runner is then the only
-// caller of these functions.
-#![cfg_attr(not(feature = "sdl"), allow(dead_code))]
+//! PNG screenshots (the player's F12, `retrojit run --screenshot`), written
+//! atomically so a crash or a full disk never leaves a truncated picture
+//! under the final name.
 
 use anyhow::{Context, Result, ensure};
 use std::fs::{self, File};

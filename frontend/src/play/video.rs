@@ -27,7 +27,20 @@ pub fn fit(window: (u32, u32), picture: (u32, u32), aspect: f64) -> Rect {
     let width = f64::from(picture.0) * aspect;
     let height = f64::from(picture.1);
     let fits = (f64::from(window.0) / width).min(f64::from(window.1) / height);
-    let scale = if fits >= 1.0 { fits.floor() } else { fits };
+    // window_size rounds the width to whole pixels, which can leave `fits`
+    // a hair below the scale the window was made for; a scale whose
+    // rounded size fits counts as fitting.
+    let fits_at = |scale: f64| {
+        (width * scale).round() <= f64::from(window.0) && height * scale <= f64::from(window.1)
+    };
+    let floor = fits.floor();
+    let scale = if fits_at(floor + 1.0) {
+        floor + 1.0
+    } else if floor >= 1.0 {
+        floor
+    } else {
+        fits
+    };
     let w = ((width * scale).round() as u32).max(1);
     let h = ((height * scale).round() as u32).max(1);
     let x = (window.0.saturating_sub(w) / 2) as i32;
@@ -156,6 +169,20 @@ mod tests {
             fit((1920, 1080), NES, NES_PIXEL_ASPECT),
             Rect::new(375, 60, 1170, 960)
         );
+    }
+
+    #[test]
+    fn fit_fills_a_window_made_for_the_scale() {
+        for aspect in [1.0, NES_PIXEL_ASPECT] {
+            for scale in 1..=16 {
+                let (w, h) = window_size(NES, scale, aspect);
+                assert_eq!(
+                    fit((w, h), NES, aspect),
+                    Rect::new(0, 0, w, h),
+                    "{scale} {aspect}"
+                );
+            }
+        }
     }
 
     #[test]
