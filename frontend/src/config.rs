@@ -177,7 +177,7 @@ pub fn load(path: &Path, create: bool) -> Result<Config> {
                     format!("cannot create configuration directory {}", dir.display())
                 })?;
             }
-            crate::screenshot::write_atomic(path, |out| {
+            crate::atomic::write_atomic(path, |out| {
                 std::io::Write::write_all(out, text.as_bytes())?;
                 Ok(())
             })

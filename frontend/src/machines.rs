@@ -1,6 +1,7 @@
 //! Which machine a file is for, and opening it: the one place the player,
 //! the headless runner and the benchmarks build machines.
 
+use crate::atomic::write_bytes_atomic;
 use anyhow::{Context, Result, bail};
 use retrojit_core::cpu::mos6502::Variant;
 use retrojit_core::machine::Machine;
@@ -139,30 +140,7 @@ pub fn battery_path(rom: &Path) -> PathBuf {
 /// Writes the machine's battery RAM (if its program has any) beside `rom`.
 pub fn save_battery(machine: &dyn Machine, rom: &Path) -> Result<()> {
     if let Some(ram) = machine.battery_ram() {
-        write_atomically(&battery_path(rom), ram)?;
-    }
-    Ok(())
-}
-
-/// Writes `bytes` to `path` through a temporary file in the same folder and
-/// a rename, so a failure never leaves a partial file behind.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
-    };
-    let name = path
-        .file_name()
-        .with_context(|| format!("{}: not a file path", path.display()))?;
-    let temp = dir.join(format!(
-        ".{}.{}.tmp",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
-    let result = std::fs::write(&temp, bytes).and_then(|()| std::fs::rename(&temp, path));
-    if let Err(e) = result {
-        let _ = std::fs::remove_file(&temp);
-        return Err(e).with_context(|| format!("{}", path.display()));
+        write_bytes_atomic(&battery_path(rom), ram)?;
     }
     Ok(())
 }
@@ -222,24 +200,6 @@ mod tests {
                 "{name}: {err}"
             );
         }
-        std::fs::remove_dir_all(&dir).unwrap();
-    }
-
-    #[test]
-    fn atomic_writes_replace_whole_files() {
-        let dir = std::env::temp_dir().join(format!("retrojit-atomic-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("game.sav");
-        write_atomically(&path, b"first").unwrap();
-        write_atomically(&path, b"second").unwrap();
-        assert_eq!(std::fs::read(&path).unwrap(), b"second");
-        assert_eq!(
-            std::fs::read_dir(&dir).unwrap().count(),
-            1,
-            "no temp file left"
-        );
-        let err = write_atomically(&dir.join("missing/x.sav"), b"x").unwrap_err();
-        assert!(format!("{err:#}").contains("missing/x.sav"));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

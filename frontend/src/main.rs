@@ -1,6 +1,7 @@
 //! `retrojit`: run guest programs headless, benchmark the engines, check
 //! the JIT region.
 
+mod atomic;
 mod bench;
 #[cfg(feature = "sdl")]
 mod config;

@@ -2,10 +2,9 @@
 //! atomically so a crash or a full disk never leaves a truncated picture
 //! under the final name.
 
+use crate::atomic::write_atomic;
 use anyhow::{Context, Result, ensure};
-use std::fs::{self, File};
-use std::io::{BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Writes `rgba` (RGBA8888, row-major, `width * height * 4` bytes) as an
 /// 8-bit RGBA PNG to `path`.
@@ -33,48 +32,11 @@ pub fn save_png(path: &Path, width: u32, height: u32, rgba: &[u8]) -> Result<()>
     .with_context(|| format!("cannot write screenshot {}", path.display()))
 }
 
-/// Creates `path` with the bytes `write` produces: into a temporary file
-/// next to it (same directory, so the rename cannot cross file systems),
-/// flushed to disk, then renamed over `path`. Nothing is left behind when
-/// `write` or any step fails.
-pub fn write_atomic(
-    path: &Path,
-    write: impl FnOnce(&mut BufWriter<&File>) -> Result<()>,
-) -> Result<()> {
-    let temp = temp_path(path)?;
-    let file = File::create_new(&temp)
-        .with_context(|| format!("cannot create temporary file {}", temp.display()))?;
-    let outcome = (|| {
-        let mut out = BufWriter::new(&file);
-        write(&mut out)?;
-        out.flush()?;
-        drop(out);
-        file.sync_all()?;
-        fs::rename(&temp, path)
-            .with_context(|| format!("cannot rename {} to {}", temp.display(), path.display()))
-    })();
-    if outcome.is_err() {
-        // Best effort: the original error is the one worth reporting.
-        let _ = fs::remove_file(&temp);
-    }
-    outcome
-}
-
-/// `.<name>.<pid>.tmp` in the directory of `path`. The process id keeps two
-/// players writing the same name from sharing a temporary file.
-fn temp_path(path: &Path) -> Result<PathBuf> {
-    let name = path
-        .file_name()
-        .with_context(|| format!("{} is not a file name", path.display()))?;
-    let mut temp = std::ffi::OsString::from(".");
-    temp.push(name);
-    temp.push(format!(".{}.tmp", std::process::id()));
-    Ok(path.with_file_name(temp))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fs::{self, File};
+    use std::path::PathBuf;
 
     fn scratch_dir(name: &str) -> PathBuf {
         let dir = std::env::temp_dir().join(format!("retrojit-{name}-{}", std::process::id()));

@@ -365,11 +365,8 @@ impl Session<'_, '_> {
                 .with_context(|| format!("cannot create state directory {}", dir.display()))?;
         }
         let state = self.machine.save_state();
-        screenshot::write_atomic(&path, |out| {
-            std::io::Write::write_all(out, &state)?;
-            Ok(())
-        })
-        .with_context(|| format!("cannot save state {}", path.display()))?;
+        crate::atomic::write_bytes_atomic(&path, &state)
+            .with_context(|| format!("cannot save state {}", path.display()))?;
         Ok(path)
     }
 
