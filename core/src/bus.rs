@@ -23,6 +23,22 @@ pub trait Bus6502 {
     fn nmi_line(&self) -> bool {
         false
     }
+    /// `cycles` CPU cycles passed without bus calls: translated code ran
+    /// them, touching only memory pages. A machine whose devices keep time
+    /// by counting bus calls catches them up here; engines call it before
+    /// the next bus access or line sample.
+    #[inline(always)]
+    fn elapse(&mut self, cycles: u64) {
+        let _ = cycles;
+    }
+    /// CPU cycles from now during which no device will change an interrupt
+    /// line or otherwise need the CPU to look: an engine may run that long
+    /// without bus calls (then [`elapse`](Self::elapse) them). A machine
+    /// with timed interrupts answers with the time to its next event.
+    #[inline(always)]
+    fn quiet_cycles(&self) -> u64 {
+        u64::MAX
+    }
 }
 
 /// Bits of a guest address below the page number.
@@ -36,8 +52,9 @@ pub const PAGE_COUNT: usize = 1 << (16 - PAGE_SHIFT);
 /// test it with one load: the page-aligned offset of the page's bytes in the
 /// machine's backing store, plus flag bits in the low byte that send reads
 /// or writes to the machine's I/O handler instead.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug, serde::Serialize, serde::Deserialize)]
 #[repr(transparent)]
+#[serde(transparent)]
 pub struct PageEntry(u32);
 
 impl PageEntry {
@@ -91,13 +108,15 @@ impl PageEntry {
 }
 
 /// A guest address space: backing store plus a page table into it.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct MappedMemory {
     data: Vec<u8>,
+    #[serde(with = "serde_big_array::BigArray")]
     pages: [PageEntry; PAGE_COUNT],
     /// Bumped by every [`MappedMemory::map`] that changes an entry.
     generation: u64,
     /// The generation at which each page was last remapped.
+    #[serde(with = "serde_big_array::BigArray")]
     page_generation: [u64; PAGE_COUNT],
 }
 

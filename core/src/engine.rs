@@ -71,6 +71,16 @@ pub struct RunOutcome {
 pub trait Engine6502<B: Bus6502> {
     /// Runs `cpu` on `bus` until one of `limits` is met.
     fn run(&mut self, cpu: &mut Cpu, bus: &mut B, limits: &RunLimits) -> RunOutcome;
+
+    /// Instructions run as translated code so far (None for engines that
+    /// do not translate).
+    fn translated_instructions(&self) -> Option<u64> {
+        None
+    }
+
+    /// Guest memory changed behind the engine's back as a whole (a saved
+    /// state was loaded): drop everything derived from it.
+    fn forget_code(&mut self) {}
 }
 
 /// The cycle-exact interpreter.

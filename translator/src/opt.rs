@@ -140,6 +140,7 @@ pub fn fold_constants(block: &mut Block) {
                 known.fold(src);
             }
             Op::CodeCheck { addr, .. } => known.fold(addr),
+            Op::IrqCheck => {}
             Op::Penalty { src } => known.fold(src),
             Op::Helper { dst, args, .. } => {
                 for arg in args.iter_mut() {
@@ -221,6 +222,7 @@ fn may_leave(op: &Op) -> bool {
         } | Op::ProbeRead { .. }
             | Op::ProbeWrite { .. }
             | Op::CodeCheck { .. }
+            | Op::IrqCheck
     )
 }
 

@@ -327,3 +327,108 @@ fn bank_switched_code_never_runs_stale() {
     assert_eq!(bus.memory.data()[0x10], ((128 + 128 * 3) % 256) as u8);
     assert!(jit.stats().cache.invalidations > 0, "{}", jit.stats());
 }
+
+/// A bus whose IRQ line rises at a fixed cycle and stays up, keeping time
+/// by its accesses plus what the JIT reports through `elapse`.
+#[derive(Clone)]
+struct TimedIrqBus {
+    inner: TestBus,
+    clock: u64,
+    irq_from: u64,
+}
+
+impl MappedBus for TimedIrqBus {
+    fn memory(&self) -> &MappedMemory {
+        &self.inner.memory
+    }
+
+    fn memory_mut(&mut self) -> &mut MappedMemory {
+        &mut self.inner.memory
+    }
+}
+
+impl Bus6502 for TimedIrqBus {
+    fn read(&mut self, addr: u16) -> u8 {
+        self.clock += 1;
+        self.inner.read(addr)
+    }
+
+    fn write(&mut self, addr: u16, value: u8) {
+        self.clock += 1;
+        self.inner.write(addr, value);
+    }
+
+    fn irq_line(&self) -> bool {
+        self.clock >= self.irq_from
+    }
+
+    fn elapse(&mut self, cycles: u64) {
+        self.clock += cycles;
+    }
+
+    fn quiet_cycles(&self) -> u64 {
+        if self.clock < self.irq_from {
+            self.irq_from - self.clock
+        } else {
+            u64::MAX
+        }
+    }
+}
+
+#[test]
+fn masked_irq_keeps_code_compiled_and_cli_takes_it_exactly() {
+    #[rustfmt::skip]
+    let program = [
+        0x78,             // 0400 SEI
+        0xA2, 0x00,       // 0401 LDX #0
+        0xA0, 0x20,       // 0403 LDY #$20
+        0xE6, 0x10,       // 0405 loop: INC $10
+        0xCA,             // 0407 DEX
+        0xD0, 0xFB,       // 0408 BNE loop
+        0x88,             // 040A DEY
+        0xD0, 0xF8,       // 040B BNE loop
+        0x08,             // 040D PHP
+        0x28,             // 040E PLP      (I stays set)
+        0x58,             // 040F CLI
+        0xE6, 0x11,       // 0410 INC $11  (runs before the IRQ is taken)
+        0x4C, 0x12, 0x04, // 0412 JMP *
+    ];
+    #[rustfmt::skip]
+    let handler = [
+        0xA5, 0x10,       // 0500 LDA $10
+        0x85, 0x12,       // 0502 STA $12
+        0x4C, 0x04, 0x05, // 0504 JMP *
+    ];
+    let mut inner = TestBus::flat();
+    inner.load(0x0400, &program);
+    inner.load(0x0500, &handler);
+    inner.load(0xFFFE, &[0x00, 0x05]);
+    let bus = TimedIrqBus {
+        inner,
+        clock: 0,
+        irq_from: 100,
+    };
+    let mut cpu = Cpu::new(Variant::Nmos);
+    cpu.regs.pc = 0x0400;
+    let limits = RunLimits {
+        max_cycles: 1_000_000,
+        ..RunLimits::default()
+    };
+    let (mut cpu_i, mut bus_i) = (cpu.clone(), bus.clone());
+    let reference = Interpreter.run(&mut cpu_i, &mut bus_i, &limits);
+    let (mut cpu_j, mut bus_j) = (cpu, bus);
+    let mut jit = Jit6502::new(Variant::Nmos, JitConfig::default()).expect("aarch64");
+    let outcome = jit.run(&mut cpu_j, &mut bus_j, &limits);
+    assert_eq!(outcome, reference);
+    assert_eq!(cpu_j.regs, cpu_i.regs);
+    assert_eq!(cpu_i.regs.pc, 0x0504, "the IRQ handler ran");
+    assert_eq!(
+        bus_i.inner.memory.data()[0x11],
+        1,
+        "one instruction after CLI"
+    );
+    assert!(bus_j.inner.memory.data() == bus_i.inner.memory.data());
+    assert_eq!(bus_j.clock, bus_i.clock, "the bus saw every cycle");
+    let stats = jit.stats();
+    assert!(stats.jit_share() > 0.9, "{stats}");
+}

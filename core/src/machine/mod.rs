@@ -6,6 +6,7 @@
 
 pub mod bare6502;
 pub mod cpm;
+pub mod input_script;
 pub mod nes;
 pub mod state;
 

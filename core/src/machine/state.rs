@@ -55,12 +55,36 @@ pub enum StateError {
     Corrupt(String),
 }
 
-/// FNV-1a, 64 bits: identifies programs (ROM images) in states and frame
-/// hashes in tests.
+/// FNV-1a, 64 bits, fed in pieces: identifies programs (ROM images) in
+/// states, and frames and sound in tests.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Fnv1a64(u64);
+
+impl Default for Fnv1a64 {
+    fn default() -> Self {
+        Self(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Fnv1a64 {
+    /// Adds `data`.
+    pub fn update(&mut self, data: &[u8]) {
+        for &b in data {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+
+    /// The hash so far.
+    pub fn finish(self) -> u64 {
+        self.0
+    }
+}
+
+/// FNV-1a-64 of `data`.
 pub fn fnv1a64(data: &[u8]) -> u64 {
-    data.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
-    })
+    let mut h = Fnv1a64::default();
+    h.update(data);
+    h.finish()
 }
 
 fn fnv1a32(data: &[u8]) -> u32 {

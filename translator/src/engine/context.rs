@@ -77,8 +77,10 @@ pub struct JitContext {
     pub exit_reason: u32,
     /// The stored-to address of a [`ExitReason::CodeWrite`].
     pub exit_addr: u32,
-    /// Padding (keeps `spill` 8-aligned).
-    pub reserved: u32,
+    /// 1 when generated code was entered with the IRQ line asserted (and
+    /// I set): [`crate::ir::Op::IrqCheck`] then leaves. The word also keeps
+    /// `spill` 8-aligned.
+    pub irq_held: u32,
     /// Save area for helper calls.
     pub spill: [u64; SPILL_SLOTS],
 }
@@ -103,6 +105,8 @@ pub mod offsets {
     pub const PAGES: u32 = offset_of!(JitContext, pages) as u32;
     /// `code_map`
     pub const CODE_MAP: u32 = offset_of!(JitContext, code_map) as u32;
+    /// `irq_held`
+    pub const IRQ_HELD: u32 = offset_of!(JitContext, irq_held) as u32;
     /// `dispatch`
     pub const DISPATCH: u32 = offset_of!(JitContext, dispatch) as u32;
     /// `code_base`

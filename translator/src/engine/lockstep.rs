@@ -47,6 +47,14 @@ impl<B: Bus6502> Bus6502 for Recording<'_, B> {
     fn nmi_line(&self) -> bool {
         self.bus.nmi_line()
     }
+
+    fn elapse(&mut self, cycles: u64) {
+        self.bus.elapse(cycles);
+    }
+
+    fn quiet_cycles(&self) -> u64 {
+        self.bus.quiet_cycles()
+    }
 }
 
 impl Lockstep6502 {
@@ -107,6 +115,14 @@ fn guest_listing<B: MappedBus>(bus: &B, start: u16, len: u16) -> Vec<String> {
 }
 
 impl<B: Bus6502 + MappedBus + Clone> Engine6502<B> for Lockstep6502 {
+    fn translated_instructions(&self) -> Option<u64> {
+        Some(self.jit.stats().jit_instructions)
+    }
+
+    fn forget_code(&mut self) {
+        self.jit.forget_translations();
+    }
+
     fn run(&mut self, cpu: &mut Cpu, bus: &mut B, limits: &RunLimits) -> RunOutcome {
         self.divergence = None;
         let mut reference = (cpu.clone(), bus.clone());

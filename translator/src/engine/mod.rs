@@ -139,4 +139,14 @@ impl<B: Bus6502 + MappedBus + Clone> Engine6502<B> for Engine6502Any {
             Self::Lockstep(e) => e.run(cpu, bus, limits),
         }
     }
+
+    fn translated_instructions(&self) -> Option<u64> {
+        self.stats().map(|s| s.jit_instructions)
+    }
+
+    fn forget_code(&mut self) {
+        if let Some(jit) = self.jit_mut() {
+            jit.forget_translations();
+        }
+    }
 }

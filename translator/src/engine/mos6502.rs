@@ -4,9 +4,12 @@
 //! The dispatcher profiles block entries (the PCs it arrives at after a
 //! block or a control transfer), translates an entry once it has been seen
 //! `threshold` times, and enters generated code only when nothing can
-//! interrupt it: no interrupt pending or sampled, the IRQ line released,
-//! the NMI line unchanged, and the block's worst-case cycles fit before the
-//! run's cycle limit. Generated code hands instructions it does not
+//! interrupt it: no interrupt pending or sampled, the IRQ line released
+//! or masked by I (blocks then leave before CLI, PLP and RTI), the NMI
+//! line unchanged, and the block's worst-case cycles fit before the
+//! run's cycle limit and within the bus's quiet time (the machine's next
+//! timed event). Afterwards the bus is told how many cycles passed, so
+//! devices that keep time by bus calls catch up. Generated code hands instructions it does not
 //! compile (and accesses that turn out to be I/O) back to the interpreter,
 //! which also runs everything between blocks.
 
@@ -21,6 +24,13 @@ use crate::opt::optimize;
 use retrojit_core::bus::{Bus6502, MappedBus};
 use retrojit_core::cpu::mos6502::{Cpu, Variant};
 use retrojit_core::engine::{Engine6502, Interpreter, RunLimits, RunOutcome, StopReason};
+
+/// The interrupt-disable bit of P.
+const I_FLAG: u8 = 0x04;
+
+/// `mapping_generation` after [`Jit6502::forget_translations`]: the cache
+/// is empty, so whatever generation the memory has next is adopted as is.
+const FORGOTTEN_GENERATION: u64 = u64::MAX;
 
 /// Knobs of the translator.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -204,7 +214,7 @@ impl Jit6502 {
                 exit_pc: 0,
                 exit_reason: 0,
                 exit_addr: 0,
-                reserved: 0,
+                irq_held: 0,
                 spill: [0; SPILL_SLOTS],
             }),
             stats: JitStats::default(),
@@ -338,13 +348,25 @@ impl Jit6502 {
         Ok(())
     }
 
+    /// Drops every translation and profile: guest memory was replaced as a
+    /// whole, so its remap generation says nothing about the old code.
+    pub fn forget_translations(&mut self) {
+        if let Err(e) = self.cache.flush() {
+            panic!("JIT code memory failed: {e}");
+        }
+        self.counts.fill(0);
+        self.mapping_generation = FORGOTTEN_GENERATION;
+    }
+
     /// Drops translations that relied on pages the machine has remapped
     /// (bank switching) since the last look.
     fn follow_remaps(
         &mut self,
         memory: &retrojit_core::bus::MappedMemory,
     ) -> Result<(), JitMemError> {
-        if memory.generation() != self.mapping_generation {
+        if self.mapping_generation == FORGOTTEN_GENERATION {
+            self.mapping_generation = memory.generation();
+        } else if memory.generation() != self.mapping_generation {
             let remapped: Vec<u8> = memory.remapped_since(self.mapping_generation).collect();
             for page in remapped {
                 self.cache.invalidate_page(page)?;
@@ -460,19 +482,31 @@ impl Jit6502 {
             if let Some(reason) = Interpreter::check_limits(cpu, limits) {
                 break reason;
             }
+            // An asserted IRQ line is harmless while I is set: translated
+            // code leaves before any instruction that could clear it.
+            let irq_held = bus.irq_line();
             if !interpret_next
                 && cpu.jammed().is_none()
-                && !bus.irq_line()
+                && (!irq_held || cpu.regs.p & I_FLAG != 0)
                 && cpu.interrupts_quiet(bus.nmi_line())
             {
                 let block = self
                     .block_for(cpu, bus)
                     .unwrap_or_else(|e| panic!("JIT code memory failed: {e}"));
+                // Linked blocks run on without the dispatcher, so the
+                // deadline generated code checks covers the bus's quiet time
+                // as well as the run's limit.
+                let deadline = limits
+                    .max_cycles
+                    .min(cpu.regs.cycles.saturating_add(bus.quiet_cycles()));
                 if let Some((entry, worst)) = block
-                    && cpu.regs.cycles.saturating_add(u64::from(worst)) <= limits.max_cycles
+                    && cpu.regs.cycles.saturating_add(u64::from(worst)) <= deadline
                 {
                     let key = (cpu.regs.pc, self.decimal_key(cpu));
-                    let (reason, ran) = self.execute(entry, cpu, bus, limits.max_cycles);
+                    let start = cpu.regs.cycles;
+                    self.ctx.irq_held = u32::from(irq_held);
+                    let (reason, ran) = self.execute(entry, cpu, bus, deadline);
+                    bus.elapse(cpu.regs.cycles - start);
                     self.stats.entries += 1;
                     self.stats.exits[reason as usize] += 1;
                     self.stats.jit_instructions += ran;
@@ -546,6 +580,14 @@ impl<B: Bus6502 + MappedBus> Engine6502<B> for Jit6502 {
     fn run(&mut self, cpu: &mut Cpu, bus: &mut B, limits: &RunLimits) -> RunOutcome {
         self.run_observed(cpu, bus, limits, |_, _, _, _| None)
     }
+
+    fn translated_instructions(&self) -> Option<u64> {
+        Some(self.stats.jit_instructions)
+    }
+
+    fn forget_code(&mut self) {
+        self.forget_translations();
+    }
 }
 
 /// The interpreter's bus while the JIT engine runs: notes writes to bytes
@@ -581,5 +623,15 @@ impl<B: Bus6502> Bus6502 for WriteWatch<'_, B> {
     #[inline]
     fn nmi_line(&self) -> bool {
         self.bus.nmi_line()
+    }
+
+    #[inline]
+    fn elapse(&mut self, cycles: u64) {
+        self.bus.elapse(cycles);
+    }
+
+    #[inline]
+    fn quiet_cycles(&self) -> u64 {
+        self.bus.quiet_cycles()
     }
 }

@@ -218,6 +218,9 @@ pub fn eval(
                     };
                 }
             }
+            // The evaluator models entries with the IRQ line released, where
+            // the check never leaves.
+            Op::IrqCheck => {}
             Op::Penalty { src } => penalties += u64::from(value(src, state, &tmps)),
             Op::Helper { helper, dst, args } => {
                 let [a, m, p] = args.map(|x| value(x, state, &tmps));

@@ -264,6 +264,12 @@ pub enum Op {
         /// Where the guest continues.
         resume: u16,
     },
+    /// Leaves the block before the current instruction if generated code
+    /// was entered with the IRQ line asserted (the dispatcher allows that
+    /// only while I is set). Emitted first in the instructions that can
+    /// clear I (CLI, PLP, RTI): the interpreter runs them, with the
+    /// chip's interrupt polling around them.
+    IrqCheck,
     /// Adds 0 or 1 cycles known only at run time (page crossing).
     Penalty {
         /// The extra cycles.
@@ -369,7 +375,7 @@ impl Op {
             Addr::Dynamic(a) => *a,
         };
         match self {
-            Op::Insn { .. } | Op::PackP { .. } => vec![],
+            Op::Insn { .. } | Op::PackP { .. } | Op::IrqCheck => vec![],
             Op::Mov { src, .. }
             | Op::Bit { src, .. }
             | Op::UnpackP { src }
@@ -456,6 +462,7 @@ impl fmt::Display for Op {
             Op::UnpackP { src } => write!(f, "  unpack P from {src}"),
             Op::Load { dst, addr } => write!(f, "  {dst} = load {addr}"),
             Op::ProbeRead { addr } => write!(f, "  probe read [{addr}]"),
+            Op::IrqCheck => write!(f, "  irq check"),
             Op::ProbeWrite { addr } => write!(f, "  probe write [{addr}]"),
             Op::Store { addr, src } => write!(f, "  store {addr} = {src}"),
             Op::CodeCheck { addr, resume } => {

@@ -734,7 +734,11 @@ impl Lifter<'_> {
             }
             Txs => self.set(Reg::S, X),
             Clc | Sec => self.set(Reg::C, imm(u32::from(opcode.mnemonic == Sec))),
-            Cli | Sei => self.set(Reg::I, imm(u32::from(opcode.mnemonic == Sei))),
+            Sei => self.set(Reg::I, imm(1)),
+            Cli => {
+                self.emit(Op::IrqCheck);
+                self.set(Reg::I, imm(0));
+            }
             Clv => self.set(Reg::V, imm(0)),
             Cld | Sed => {
                 let d = opcode.mnemonic == Sed;
@@ -801,6 +805,7 @@ impl Lifter<'_> {
                 self.set_nz(v);
             }
             Plp => {
+                self.emit(Op::IrqCheck);
                 let p = self.pull();
                 self.emit(Op::UnpackP { src: p });
                 self.forget_decimal();
@@ -853,6 +858,7 @@ impl Lifter<'_> {
                 return Some(Some(self.indirect(target, insn.pc)));
             }
             Rti => {
+                self.emit(Op::IrqCheck);
                 let p = self.pull();
                 self.emit(Op::UnpackP { src: p });
                 self.forget_decimal();

@@ -18,7 +18,7 @@ use super::state::{FLAG_B, FLAG_C, FLAG_D, FLAG_I, FLAG_N, FLAG_U, FLAG_V, FLAG_
 use crate::bus::Bus6502;
 
 /// Which chip is emulated.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, serde::Serialize, serde::Deserialize)]
 pub enum Variant {
     /// MOS 6502 (NMOS): decimal mode with the NMOS flag behaviour.
     Nmos,
@@ -52,11 +52,15 @@ const NMI_VECTOR: u16 = 0xFFFA;
 const RESET_VECTOR: u16 = 0xFFFC;
 const IRQ_VECTOR: u16 = 0xFFFE;
 
-/// The "magic constant" of ANE and LXA, as the SingleStepTests data has it.
+/// The "magic constant" of ANE and LXA on the NMOS 6502, as the
+/// SingleStepTests data has it.
 const ANE_LXA_MAGIC: u8 = 0xEE;
+/// LXA's magic constant on the 2A03, where it behaves as `A = X = #imm`
+/// (what blargg's instr_test, written against the console, expects).
+const LXA_MAGIC_2A03: u8 = 0xFF;
 
 /// A 6502 core: registers plus the interrupt-timing state.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Cpu {
     /// The architectural registers and cycle counter (the JIT's ABI).
     pub regs: Registers,
@@ -375,6 +379,10 @@ impl Cpu {
             self.read(bus, addr)
         };
         let decimal = self.decimal_enabled();
+        let lxa_magic = match self.variant {
+            Variant::Nmos => ANE_LXA_MAGIC,
+            Variant::Ricoh2A03 => LXA_MAGIC_2A03,
+        };
         let r = &mut self.regs;
         match mnemonic {
             Mnemonic::Lda => r.a = value,
@@ -394,7 +402,7 @@ impl Cpu {
             Mnemonic::Eor => r.a ^= value,
             Mnemonic::Ane => r.a = (r.a | ANE_LXA_MAGIC) & r.x & value,
             Mnemonic::Lxa => {
-                r.a = (r.a | ANE_LXA_MAGIC) & value;
+                r.a = (r.a | lxa_magic) & value;
                 r.x = r.a;
             }
             Mnemonic::Anc => {
@@ -442,6 +450,9 @@ impl Cpu {
     #[inline(always)]
     fn write_instruction<B: Bus6502>(&mut self, bus: &mut B, mnemonic: Mnemonic, mode: Mode) {
         let addr = self.write_address(bus, mode);
+        if self.variant == Variant::Ricoh2A03 && matches!(mnemonic, Mnemonic::Shx | Mnemonic::Shy) {
+            return self.sh_2a03(bus, mnemonic, addr);
+        }
         // SHA/SHX/SHY/TAS AND the stored value with the high byte of the
         // effective address plus one (the SingleStepTests model).
         let high_plus_one = ((addr >> 8) as u8).wrapping_add(1);
@@ -461,6 +472,27 @@ impl Cpu {
             _ => unreachable!("{mnemonic:?} is not a write instruction"),
         };
         self.write(bus, addr, value);
+    }
+
+    /// SHX/SHY as the 2A03 does them (blargg's instr_test, nesdev): the
+    /// value is the register AND the *base* address's high byte plus one,
+    /// and when indexing crosses a page that value also replaces the high
+    /// byte of the address written.
+    fn sh_2a03<B: Bus6502>(&mut self, bus: &mut B, mnemonic: Mnemonic, addr: u16) {
+        let r = &self.regs;
+        let (value, index) = if mnemonic == Mnemonic::Shx {
+            (r.x, r.y)
+        } else {
+            (r.y, r.x)
+        };
+        let base = addr.wrapping_sub(u16::from(index));
+        let value = value & ((base >> 8) as u8).wrapping_add(1);
+        let target = if base & 0xFF00 == addr & 0xFF00 {
+            addr
+        } else {
+            (u16::from(value) << 8) | (addr & 0x00FF)
+        };
+        self.write(bus, target, value);
     }
 
     #[inline(always)]

@@ -19,7 +19,7 @@ pub const FLAG_V: u8 = 0x40;
 pub const FLAG_N: u8 = 0x80;
 
 /// Architectural state of a 6502 plus the cycle counter.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug, serde::Serialize, serde::Deserialize)]
 #[repr(C)]
 pub struct Registers {
     /// Cycles executed since power-on (every bus access is one).

@@ -494,6 +494,11 @@ impl Codegen<'_> {
                 self.a.tbnz(W16, bit, exit);
                 self.release(i);
             }
+            Op::IrqCheck => {
+                self.a.ldr(W16, Mem::offset(X19, offsets::IRQ_HELD as i32));
+                let exit = self.side_exit();
+                self.a.tbnz(W16, 0, exit);
+            }
             Op::Store { addr, src } => {
                 let mut borrowed = Vec::new();
                 let rs = self.value_reg(src, &mut borrowed)?;
