@@ -62,3 +62,35 @@ pub fn zexdoc() -> Option<ComProgram> {
 pub fn z80_crc_loop() -> ComProgram {
     programs::crc16_z80(40)
 }
+
+/// An NES program the machine benchmarks run: a name and an iNES image.
+#[derive(Clone, Debug)]
+pub struct NesProgram {
+    /// What it is.
+    pub name: &'static str,
+    /// The iNES file.
+    pub image: Vec<u8>,
+}
+
+/// The homebrew games in the ROM directory the NES benchmarks use.
+pub const NES_GAMES: [(&str, &str); 2] = [
+    ("croom", "games/nes/croom/croom.nes"),
+    ("nes15", "games/nes/nes15/nes15-NTSC.nes"),
+];
+
+/// The built-in NES demo plus whichever of [`NES_GAMES`] are present (a
+/// message says which are skipped).
+pub fn nes_programs() -> Vec<NesProgram> {
+    let mut programs = vec![NesProgram {
+        name: "demo",
+        image: programs::nes_demo::nes_demo(),
+    }];
+    for (name, rel) in NES_GAMES {
+        let path = roms_test::roms::default_roms_dir().join(rel);
+        match std::fs::read(&path) {
+            Ok(image) => programs.push(NesProgram { name, image }),
+            Err(e) => eprintln!("skipping the {name} benchmark: {}: {e}", path.display()),
+        }
+    }
+    programs
+}

@@ -2,7 +2,12 @@
 //! the JIT region.
 
 mod bench;
+#[cfg(feature = "sdl")]
+mod config;
+mod machines;
+mod play;
 mod run;
+mod screenshot;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -43,6 +48,15 @@ enum Command {
     /// run starts with an empty code cache, so compile time is part of its
     /// time. Progress is shown only when stderr is a terminal.
     Bench(bench::BenchArgs),
+    /// Play a ROM in a window, with sound, keyboard and game controllers.
+    ///
+    /// Without FILE, plays the built-in NES demo. The machine runs at its
+    /// real frame rate (60.0988 Hz for an NTSC NES), paced by the sound
+    /// card, or by a timer when there is no sound. The title shows the
+    /// machine, frames per second and, with a translating engine, the share
+    /// of guest instructions that ran as generated code over the last
+    /// second.
+    Play(play::PlayArgs),
     /// Check the JIT region on this machine: write, link, unlink and poison
     /// code through the validated write journal, execute it, and print what
     /// was verified. Needs an AArch64 host (or qemu-aarch64).
@@ -54,6 +68,7 @@ fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Run(args) => run::run(&args),
         Command::Bench(args) => bench::bench(&args),
+        Command::Play(args) => play::play(&args),
         Command::JitSelftest => jit_selftest(),
     };
     match outcome {

@@ -1,17 +1,23 @@
 //! `retrojit run`: headless runs of guest programs.
 
+use crate::machines::{self, MachineOptions};
+use crate::screenshot;
 use anyhow::{Context, Result, bail};
 use clap::{Args, ValueEnum};
 use retrojit_core::bus::MappedBus;
 use retrojit_core::cpu::mos6502::Variant;
 use retrojit_core::engine::{RunLimits, StopReason};
+use retrojit_core::machine::Machine;
 use retrojit_core::machine::bare6502::{Bare6502, RunReport};
 use retrojit_core::machine::cpm::Cpm;
+use retrojit_core::machine::input_script::InputScript;
+use retrojit_core::machine::state::{Fnv1a64, fnv1a64};
 use retrojit_core::number::{parse_address, parse_number};
 use retrojit_core::programs;
 use retrojit_translator::engine::mos6502::JitConfig;
 use retrojit_translator::engine::{Engine6502Any, EngineKind};
-use std::path::PathBuf;
+use std::io::Read;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -24,15 +30,20 @@ pub enum MachineKind {
     /// Z80 with 64 KiB of RAM and a CP/M BDOS trap (console output only).
     #[value(name = "cpm")]
     Cpm,
+    /// NTSC NES: iNES / NES 2.0 cartridges, run for --frames frames.
+    #[value(name = "nes")]
+    Nes,
 }
 
 /// Arguments of `retrojit run`.
 #[derive(Args, Debug)]
 pub struct RunArgs {
-    /// Program image: a raw binary (bare6502) or a .COM file (cpm). Omit
-    /// to run the built-in CRC-16 program on the bare 6502.
+    /// Program image: a raw binary (bare6502), a .COM file (cpm) or an
+    /// iNES cartridge (nes). Omit to run the built-in CRC-16 program on the
+    /// bare 6502 (or, with --machine nes, the built-in NES demo).
     pub file: Option<PathBuf>,
-    /// Machine to run it on [default: cpm for .COM files, else bare6502].
+    /// Machine to run it on [default: cpm for .COM files, nes for iNES
+    /// images, else bare6502].
     #[arg(long, value_enum)]
     pub machine: Option<MachineKind>,
     /// Address the image is loaded at (bare6502).
@@ -73,7 +84,20 @@ pub struct RunArgs {
     /// Write /tmp/perf-<pid>.map so `perf report` names generated code.
     #[arg(long)]
     pub perf_map: bool,
+    /// Frames to run (nes) [default: 300, five seconds of NTSC time].
+    #[arg(long, value_parser = count)]
+    pub frames: Option<u64>,
+    /// Save the last frame as a PNG file (nes).
+    #[arg(long, value_name = "PNG")]
+    pub screenshot: Option<PathBuf>,
+    /// Controller input (nes): one `FRAME PAD BUTTONS` line per change,
+    /// e.g. `60 1 Start`, `65 1 -`, `90 1 Right+A`; `#` comments.
+    #[arg(long, value_name = "FILE")]
+    pub input_script: Option<PathBuf>,
 }
+
+/// Frames `run --machine nes` runs without --frames.
+const DEFAULT_FRAMES: u64 = 300;
 
 fn address(text: &str) -> Result<u16, String> {
     parse_address(text).map_err(|e| e.to_string())
@@ -100,20 +124,46 @@ fn range(text: &str) -> Result<(u16, u16), String> {
 
 /// Runs `args`; the exit code says whether the program ended normally.
 pub fn run(args: &RunArgs) -> Result<ExitCode> {
-    let is_com = args
-        .file
-        .as_ref()
-        .and_then(|f| f.extension())
-        .is_some_and(|e| e.eq_ignore_ascii_case("com"));
-    let machine = args.machine.unwrap_or(if is_com {
-        MachineKind::Cpm
-    } else {
-        MachineKind::Bare6502
-    });
+    let machine = match args.machine {
+        Some(machine) => machine,
+        None => detect(args.file.as_deref())?,
+    };
+    if machine != MachineKind::Nes
+        && (args.frames.is_some() || args.screenshot.is_some() || args.input_script.is_some())
+    {
+        bail!("--frames, --screenshot and --input-script are for --machine nes");
+    }
     match machine {
         MachineKind::Bare6502 => run_bare6502(args),
         MachineKind::Cpm => run_cpm(args),
+        MachineKind::Nes => run_nes(args),
     }
+}
+
+/// The machine a file is for: .COM is CP/M, an iNES header (or .nes) the
+/// NES, anything else a raw 6502 image.
+fn detect(file: Option<&Path>) -> Result<MachineKind> {
+    let Some(file) = file else {
+        return Ok(MachineKind::Bare6502);
+    };
+    let extension = file
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase());
+    match extension.as_deref() {
+        Some("com") => return Ok(MachineKind::Cpm),
+        Some("nes") => return Ok(MachineKind::Nes),
+        _ => {}
+    }
+    let mut magic = [0u8; 4];
+    let is_ines = std::fs::File::open(file)
+        .and_then(|mut f| f.read_exact(&mut magic))
+        .is_ok()
+        && machines::detect(file, &magic).is_ok();
+    Ok(if is_ines {
+        MachineKind::Nes
+    } else {
+        MachineKind::Bare6502
+    })
 }
 
 fn jit_config(args: &RunArgs) -> JitConfig {
@@ -129,6 +179,12 @@ fn jit_config(args: &RunArgs) -> JitConfig {
 
 fn build_engine(args: &RunArgs) -> Result<Engine6502Any> {
     let mut engine = Engine6502Any::new(args.engine, Variant::Nmos, jit_config(args))?;
+    attach_debug_output(args, &mut engine)?;
+    Ok(engine)
+}
+
+/// --jit-dump and --perf-map.
+fn attach_debug_output(args: &RunArgs, engine: &mut Engine6502Any) -> Result<()> {
     if let Some(jit) = engine.jit_mut() {
         if let Some(dir) = &args.jit_dump {
             jit.dump_blocks_to(dir.clone())
@@ -141,7 +197,103 @@ fn build_engine(args: &RunArgs) -> Result<Engine6502Any> {
     } else if args.jit_dump.is_some() || args.perf_map {
         bail!("--jit-dump and --perf-map need --engine jit or lockstep");
     }
-    Ok(engine)
+    Ok(())
+}
+
+fn run_nes(args: &RunArgs) -> Result<ExitCode> {
+    if args.cycles.is_some() || args.stop_at.is_some() || args.start.is_some() {
+        bail!(
+            "--machine nes runs whole frames: use --frames instead of --cycles, --stop-at or --start"
+        );
+    }
+    let script = match &args.input_script {
+        Some(path) => {
+            let text =
+                std::fs::read_to_string(path).with_context(|| format!("{}", path.display()))?;
+            InputScript::parse(&text).with_context(|| format!("{}", path.display()))?
+        }
+        None => InputScript::default(),
+    };
+    let options = MachineOptions {
+        engine: args.engine,
+        jit: jit_config(args),
+        ..MachineOptions::default()
+    };
+    let mut nes = machines::open_nes(args.file.as_deref(), &options)?;
+    attach_debug_output(args, nes.engine_mut())?;
+    match &args.file {
+        Some(file) => println!(
+            "{}: NES, mapper {}",
+            file.display(),
+            nes.bus().mapper().name()
+        ),
+        None => println!("no FILE given: running the built-in NES demo"),
+    }
+    let frames = args.frames.unwrap_or(DEFAULT_FRAMES);
+    let mut audio = Vec::new();
+    let mut audio_hash = AudioHash::default();
+    let mut cycles = 0;
+    let started = Instant::now();
+    for frame in 0..frames {
+        nes.set_input(&script.input_at(frame));
+        match nes.run_frame() {
+            Ok(report) => cycles += report.cycles,
+            Err(e) => {
+                println!("stopped in frame {frame}: {e}");
+                if let Some(divergence) = nes.engine().divergence() {
+                    eprintln!("{divergence}");
+                }
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+        audio.clear();
+        nes.take_audio(&mut audio);
+        audio_hash.add(&audio);
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    let emulated = frames as f64 / nes.frame_rate();
+    println!(
+        "{frames} frames: frame hash {:016x}, audio hash {:016x} ({} samples)",
+        fnv1a64(nes.framebuffer()),
+        audio_hash.hash.finish(),
+        audio_hash.samples
+    );
+    println!(
+        "{} instructions, {cycles} cycles, {seconds:.3} s ({:.1} frames/s, {:.1}x real time, {:.1} guest MIPS)",
+        nes.instructions(),
+        frames as f64 / seconds.max(1e-9),
+        emulated / seconds.max(1e-9),
+        mips(nes.instructions(), seconds)
+    );
+    if let Some(stats) = nes.engine().stats() {
+        println!("{stats}");
+    }
+    if let Some(path) = &args.screenshot {
+        let (width, height) = nes.screen_size();
+        screenshot::save_png(path, width, height, nes.framebuffer())?;
+        println!("screenshot: {}", path.display());
+    }
+    if let Some(file) = &args.file {
+        machines::save_battery(&nes, file)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// FNV-1a over every audio sample of a run, so engines can be compared on
+/// sound as well as picture.
+#[derive(Debug, Default)]
+struct AudioHash {
+    hash: Fnv1a64,
+    samples: u64,
+}
+
+impl AudioHash {
+    fn add(&mut self, samples: &[i16]) {
+        for sample in samples {
+            self.hash.update(&sample.to_le_bytes());
+        }
+        self.samples += samples.len() as u64;
+    }
 }
 
 fn run_bare6502(args: &RunArgs) -> Result<ExitCode> {

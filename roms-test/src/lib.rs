@@ -3,7 +3,9 @@
 //! table and a JSON report. The `roms-test` binary is a thin CLI over this.
 
 pub mod bare;
+pub mod blargg;
 pub mod engine;
+pub mod frames;
 pub mod manifest;
 pub mod nestest;
 pub mod progress;

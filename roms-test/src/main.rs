@@ -11,7 +11,7 @@ use roms_test::runner::{
     CpmCheck, RunContext, run_cpm, run_fuse, run_sst_z80, run_sst6502, run_suite,
 };
 use roms_test::z80suites::cpm;
-use roms_test::{bare, nestest, roms};
+use roms_test::{bare, blargg, nestest, roms};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -98,6 +98,17 @@ enum Command {
         #[arg(long, default_value_t = DEFAULT_CPM_BUDGET)]
         max_instructions: u64,
     },
+    /// Run blargg NES test ROMs headless through their $6000 protocol,
+    /// printing the text each ROM reports as it appears. A ROM passes with
+    /// final status $00; $81 (press reset) is honoured after 100 ms.
+    Blargg {
+        /// .nes files or folders of them.
+        #[arg(required = true)]
+        roms: Vec<PathBuf>,
+        /// Give up on a ROM after this many frames.
+        #[arg(long, default_value_t = 60 * 60)]
+        max_frames: u64,
+    },
     /// Run FUSE's Z80 unit tests: registers, memory, T-states and bus events.
     Fuse {
         /// tests.in: the cases.
@@ -131,7 +142,7 @@ impl Command {
         match self {
             Self::Cpm { .. } | Self::Fuse { .. } => true,
             Self::Sst { cpu, .. } => matches!(cpu, SstCpu::Z80),
-            Self::Klaus { .. } | Self::Nestest { .. } => false,
+            Self::Klaus { .. } | Self::Nestest { .. } | Self::Blargg { .. } => false,
         }
     }
 }
@@ -208,6 +219,29 @@ fn run(cli: Cli) -> Result<Vec<SuiteResult>> {
                 }
                 SstCpu::Z80 => vec![run_sst_z80("sst-z80", &paths)],
             }
+        }
+        Some(Command::Blargg { roms, max_frames }) => {
+            for path in &roms {
+                if !path.exists() {
+                    bail!("{}: no such file or folder", path.display());
+                }
+            }
+            let mut out = std::io::stdout().lock();
+            let mut current = PathBuf::new();
+            vec![blargg::run(
+                "blargg",
+                engine,
+                &roms,
+                max_frames,
+                |rom, text| {
+                    if rom != current {
+                        current = rom.to_owned();
+                        let _ = writeln!(out, "== {}", rom.display());
+                    }
+                    let _ = write!(out, "{text}");
+                    let _ = out.flush();
+                },
+            )]
         }
         Some(Command::Nestest { rom, log }) => {
             vec![nestest::run("nestest", engine, &rom, &log)?]

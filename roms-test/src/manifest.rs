@@ -103,6 +103,27 @@ pub enum TestSpec {
         /// Folder or file.
         path: String,
     },
+    /// An NES program run for `frames` frames with scripted input; the
+    /// last frame must hash to `frame_hash` (FNV-1a-64 of its RGBA pixels,
+    /// 16 hex digits).
+    Frames {
+        /// The cartridge image.
+        rom: String,
+        /// Frames to run.
+        frames: u64,
+        /// Input script: `FRAME PAD BUTTONS` lines.
+        input: String,
+        /// The golden hash.
+        frame_hash: String,
+    },
+    /// blargg NES test ROMs judged through the `$6000` protocol; each ROM
+    /// is a case.
+    Blargg {
+        /// .nes files or folders of them.
+        paths: Vec<String>,
+        /// Give up (fail) on a ROM after this many frames.
+        max_frames: u64,
+    },
 }
 
 /// Why a Z80 suite cannot run under the JIT or lockstep engines.
@@ -113,7 +134,11 @@ impl TestSpec {
     /// lockstep, which checks it) only translates 6502 code.
     pub fn runs_under(&self, engine: Engine) -> bool {
         match self {
-            Self::Bare6502 { .. } | Self::Nestest { .. } | Self::Sst6502 { .. } => true,
+            Self::Bare6502 { .. }
+            | Self::Nestest { .. }
+            | Self::Sst6502 { .. }
+            | Self::Blargg { .. }
+            | Self::Frames { .. } => true,
             Self::Cpm { .. } | Self::Fuse { .. } | Self::SstZ80 { .. } => engine == Engine::Interp,
         }
     }
@@ -191,6 +216,14 @@ impl Manifest {
             }
             if suite.engines.is_empty() {
                 return Err(invalid(format!("suite `{}` lists no engine", suite.name)));
+            }
+            if let TestSpec::Frames { frame_hash, .. } = &suite.test
+                && u64::from_str_radix(frame_hash, 16).is_err()
+            {
+                return Err(invalid(format!(
+                    "suite `{}`: frame_hash `{frame_hash}` is not a hexadecimal number",
+                    suite.name
+                )));
             }
             if let Some(engine) = suite.engines.iter().find(|&&e| !suite.test.runs_under(e)) {
                 return Err(invalid(format!(

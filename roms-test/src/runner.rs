@@ -6,7 +6,7 @@ use crate::engine::Engine;
 use crate::manifest::{Suite, TestSpec, Z80_INTERP_ONLY};
 use crate::report::SuiteResult;
 use crate::z80suites::{cpm, fuse, sst as sst_z80};
-use crate::{bare, nestest, progress, sst6502, sst6502_jit};
+use crate::{bare, blargg, frames, nestest, progress, sst6502, sst6502_jit};
 use indicatif::ProgressBar;
 use retrojit_core::cpu::mos6502::Variant;
 use std::io::Write;
@@ -146,6 +146,45 @@ pub fn run_suite(ctx: &RunContext, suite: &Suite, engine: Engine) -> SuiteResult
                 return ctx.missing(name, engine, &path);
             }
             run_sst_z80(name, &[path])
+        }
+        TestSpec::Frames {
+            rom,
+            frames: count,
+            input,
+            frame_hash,
+        } => {
+            let rom = resolve(rom);
+            if !rom.exists() {
+                return ctx.missing(name, engine, &rom);
+            }
+            let spinner = progress::spinner(name);
+            let result = frames::run(
+                name,
+                engine,
+                &frames::GoldenFrame {
+                    rom: &rom,
+                    frames: *count,
+                    input,
+                    // Checked when the manifest was loaded.
+                    frame_hash: u64::from_str_radix(frame_hash, 16).unwrap_or_default(),
+                },
+            );
+            spinner.finish_and_clear();
+            result
+        }
+        TestSpec::Blargg { paths, max_frames } => {
+            let paths: Vec<PathBuf> = paths.iter().map(|p| resolve(p)).collect();
+            if let Some(missing) = paths.iter().find(|p| !p.exists()) {
+                return ctx.missing(name, engine, missing);
+            }
+            let spinner = progress::spinner(name);
+            let result = blargg::run(name, engine, &paths, *max_frames, |rom, _| {
+                if let Some(file) = rom.file_name() {
+                    spinner.set_message(format!("{name}: {}", file.to_string_lossy()));
+                }
+            });
+            spinner.finish_and_clear();
+            result
         }
     }
 }

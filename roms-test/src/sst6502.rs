@@ -48,7 +48,8 @@ const NOP_ABSOLUTE_REASON: &str = "0c: SingleStepTests records 3 cycles, the NMO
 const NOP_ABSOLUTE_X_REASON: &str = "NOP abs,X crossing a page: SingleStepTests records 4 cycles, the NMOS 6502 takes 5 (it re-reads at the fixed address); bus log not compared";
 const DECIMAL_2A03_REASON: &str =
     "2A03 has no decimal mode: cases of D-dependent opcodes with D set are NMOS-only";
-const LXA_2A03_REASON: &str = "ab (LXA): the files use the NMOS magic constant $EE, the 2A03 uses $FF";
+const LXA_2A03_REASON: &str =
+    "ab (LXA): the files use the NMOS magic constant $EE, the 2A03 uses $FF";
 const SH_CROSSING_2A03_REASON: &str = "9c/9e (SHY/SHX) crossing a page: the files follow the NMOS chip, the 2A03 ANDs with the base high byte plus one and writes there";
 
 impl From<SstFailure> for String {

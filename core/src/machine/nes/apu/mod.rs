@@ -18,8 +18,6 @@ mod pulse;
 mod triangle;
 
 #[cfg(test)]
-mod conformance;
-#[cfg(test)]
 mod tests;
 
 use serde::{Deserialize, Serialize};

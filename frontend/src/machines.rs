@@ -1,0 +1,245 @@
+//! Which machine a file is for, and opening it: the one place the player,
+//! the headless runner and the benchmarks build machines.
+
+use anyhow::{Context, Result, bail};
+use retrojit_core::cpu::mos6502::Variant;
+use retrojit_core::machine::Machine;
+use retrojit_core::machine::nes::Nes;
+use retrojit_core::programs;
+use retrojit_translator::engine::mos6502::JitConfig;
+use retrojit_translator::engine::{Engine6502Any, EngineKind};
+use std::path::{Path, PathBuf};
+
+/// The NES machine as the frontend runs it: on any engine.
+pub type NesAny = Nes<Engine6502Any>;
+
+/// Largest file accepted as a cartridge image (the biggest NES 2.0 boards
+/// stay far below this).
+const MAX_IMAGE: u64 = 64 << 20;
+
+/// How to build a machine.
+#[derive(Clone, Copy, Debug)]
+pub struct MachineOptions {
+    /// Engine running the CPU.
+    pub engine: EngineKind,
+    /// Translator knobs (translating engines).
+    pub jit: JitConfig,
+    /// Host audio sample rate.
+    pub sample_rate: u32,
+}
+
+impl Default for MachineOptions {
+    fn default() -> Self {
+        Self {
+            engine: EngineKind::Interp,
+            jit: JitConfig::default(),
+            sample_rate: 48_000,
+        }
+    }
+}
+
+/// Machines a file can be for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MachineKind {
+    /// An iNES / NES 2.0 cartridge image.
+    Nes,
+}
+
+/// Decides the machine from the file's header, then its extension.
+pub fn detect(path: &Path, image: &[u8]) -> Result<MachineKind> {
+    let extension = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase());
+    if image.starts_with(b"NES\x1A") || extension.as_deref() == Some("nes") {
+        // A .nes file without the magic is refused by the iNES parser,
+        // which says what it found.
+        return Ok(MachineKind::Nes);
+    }
+    bail!(
+        "{}: unknown file type (expected an iNES/NES 2.0 cartridge image, .nes)",
+        path.display()
+    )
+}
+
+/// Reads a whole media file, refusing empty and absurdly large ones.
+pub fn read_image(path: &Path) -> Result<Vec<u8>> {
+    let size = std::fs::metadata(path)
+        .with_context(|| format!("{}", path.display()))?
+        .len();
+    if size > MAX_IMAGE {
+        bail!(
+            "{}: {size} bytes is too large for a cartridge image",
+            path.display()
+        );
+    }
+    let image = std::fs::read(path).with_context(|| format!("{}", path.display()))?;
+    if image.is_empty() {
+        bail!("{}: empty file", path.display());
+    }
+    Ok(image)
+}
+
+/// Builds the 2A03 engine `options` asks for.
+fn nes_engine(options: &MachineOptions) -> Result<Engine6502Any> {
+    options.engine.ensure_available()?;
+    Ok(Engine6502Any::new(
+        options.engine,
+        Variant::Ricoh2A03,
+        options.jit,
+    )?)
+}
+
+/// Opens an NES cartridge (or the built-in demo for `None`), with its
+/// battery RAM loaded from the `.sav` file beside it when there is one.
+pub fn open_nes(path: Option<&Path>, options: &MachineOptions) -> Result<NesAny> {
+    let Some(path) = path else {
+        let nes = Nes::new(
+            &programs::nes_demo::nes_demo(),
+            nes_engine(options)?,
+            options.sample_rate,
+        )
+        .context("the built-in demo")?;
+        return Ok(nes);
+    };
+    let image = read_image(path)?;
+    let mut nes = Nes::new(&image, nes_engine(options)?, options.sample_rate)
+        .with_context(|| format!("{}", path.display()))?;
+    if nes.battery_ram().is_some() {
+        let sav = battery_path(path);
+        match std::fs::read(&sav) {
+            Ok(data) => nes.load_battery(&data),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e).with_context(|| format!("{}", sav.display())),
+        }
+    }
+    Ok(nes)
+}
+
+/// Opens the machine for `path` (detected from its header and extension),
+/// or the built-in NES demo when `None`.
+#[cfg(any(feature = "sdl", test))]
+pub fn open(path: Option<&Path>, options: &MachineOptions) -> Result<Box<dyn Machine>> {
+    match path {
+        None => Ok(Box::new(open_nes(None, options)?)),
+        Some(path) => {
+            let image = read_image(path)?;
+            match detect(path, &image)? {
+                MachineKind::Nes => Ok(Box::new(open_nes(Some(path), options)?)),
+            }
+        }
+    }
+}
+
+/// Where the battery RAM of the program at `rom` is kept: beside it, with
+/// the extension `.sav`.
+pub fn battery_path(rom: &Path) -> PathBuf {
+    rom.with_extension("sav")
+}
+
+/// Writes the machine's battery RAM (if its program has any) beside `rom`.
+pub fn save_battery(machine: &dyn Machine, rom: &Path) -> Result<()> {
+    if let Some(ram) = machine.battery_ram() {
+        write_atomically(&battery_path(rom), ram)?;
+    }
+    Ok(())
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same folder and
+/// a rename, so a failure never leaves a partial file behind.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let name = path
+        .file_name()
+        .with_context(|| format!("{}: not a file path", path.display()))?;
+    let temp = dir.join(format!(
+        ".{}.{}.tmp",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    let result = std::fs::write(&temp, bytes).and_then(|()| std::fs::rename(&temp, path));
+    if let Err(e) = result {
+        let _ = std::fs::remove_file(&temp);
+        return Err(e).with_context(|| format!("{}", path.display()));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detection_uses_magic_then_extension() {
+        assert_eq!(
+            detect(Path::new("game.bin"), b"NES\x1A....").unwrap(),
+            MachineKind::Nes
+        );
+        assert_eq!(
+            detect(Path::new("x.NES"), b"junk").unwrap(),
+            MachineKind::Nes
+        );
+        let err = detect(Path::new("notes.txt"), b"hello")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("notes.txt: unknown file type"), "{err}");
+    }
+
+    #[test]
+    fn bad_images_are_clear_errors() {
+        let dir = std::env::temp_dir().join(format!("retrojit-machines-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let cases: [(&str, Vec<u8>, &str); 4] = [
+            ("empty.nes", vec![], "empty file"),
+            (
+                "short.nes",
+                b"NES\x1A\x01".to_vec(),
+                "shorter than the 16-byte iNES header",
+            ),
+            ("magic.nes", vec![0x55; 64], "bad magic"),
+            (
+                "mmc5.nes",
+                [
+                    b"NES\x1A\x01\x01\x50\x00".as_slice(),
+                    &[0; 8],
+                    &[0; 0x4000 + 0x2000],
+                ]
+                .concat(),
+                "mapper 5",
+            ),
+        ];
+        for (name, bytes, expected) in cases {
+            let path = dir.join(name);
+            std::fs::write(&path, &bytes).unwrap();
+            let err = match open(Some(&path), &MachineOptions::default()) {
+                Ok(_) => panic!("{name} opened"),
+                Err(e) => format!("{e:#}"),
+            };
+            assert!(
+                err.contains(name) && err.contains(expected),
+                "{name}: {err}"
+            );
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn atomic_writes_replace_whole_files() {
+        let dir = std::env::temp_dir().join(format!("retrojit-atomic-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("game.sav");
+        write_atomically(&path, b"first").unwrap();
+        write_atomically(&path, b"second").unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"second");
+        assert_eq!(
+            std::fs::read_dir(&dir).unwrap().count(),
+            1,
+            "no temp file left"
+        );
+        let err = write_atomically(&dir.join("missing/x.sav"), b"x").unwrap_err();
+        assert!(format!("{err:#}").contains("missing/x.sav"));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

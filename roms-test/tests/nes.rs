@@ -1,0 +1,110 @@
+//! The NES machine against blargg's CPU test ROMs and the manifest's golden
+//! frames, under the interpreter and, where the host has a JIT, the JIT.
+//! Skips with a message when the ROMs are absent, unless
+//! `RETROJIT_REQUIRE_ROMS=1`.
+
+use roms_test::blargg;
+use roms_test::engine::Engine;
+use roms_test::frames::{self, GoldenFrame};
+use roms_test::manifest::{DEFAULT_MANIFEST, Manifest, TestSpec};
+use roms_test::roms::require_or_skip;
+use std::path::Path;
+
+fn engines() -> Vec<Engine> {
+    let mut engines = vec![Engine::Interp];
+    if Engine::Jit.ensure_available().is_ok() {
+        engines.push(Engine::Jit);
+    }
+    engines
+}
+
+fn blargg_suite(test: &str, path: &str, max_frames: u64) {
+    let Some(path) = require_or_skip(test, path) else {
+        return;
+    };
+    for engine in engines() {
+        let result = blargg::run(
+            test,
+            engine,
+            std::slice::from_ref(&path),
+            max_frames,
+            |_, _| {},
+        );
+        eprintln!(
+            "{test} under {engine}: {} ROMs, {} passed, {:.1} s",
+            result.cases, result.passed, result.seconds
+        );
+        assert!(
+            result.failed == 0 && result.passed == result.cases,
+            "{test} under {engine}:\n{}",
+            result.messages.join("\n")
+        );
+    }
+}
+
+#[test]
+fn blargg_instr_test_singles_pass() {
+    blargg_suite(
+        "blargg_instr_test_singles_pass",
+        "nes/instr_test-v5/rom_singles",
+        3600,
+    );
+}
+
+#[test]
+fn blargg_instr_timing_passes() {
+    blargg_suite(
+        "blargg_instr_timing_passes",
+        "nes/instr_timing/instr_timing.nes",
+        3600,
+    );
+}
+
+#[test]
+fn blargg_instr_timing_singles_pass() {
+    blargg_suite(
+        "blargg_instr_timing_singles_pass",
+        "nes/instr_timing/rom_singles",
+        3600,
+    );
+}
+
+/// The golden-frame suites of the shipped manifest, every one under every
+/// engine: the same picture after the same frames and input.
+#[test]
+fn golden_frames_match() {
+    let manifest = Manifest::load(Path::new(DEFAULT_MANIFEST)).unwrap();
+    let mut checked = 0;
+    for suite in &manifest.suites {
+        let TestSpec::Frames {
+            rom,
+            frames: count,
+            input,
+            frame_hash,
+        } = &suite.test
+        else {
+            continue;
+        };
+        let Some(rom) = require_or_skip(&suite.name, rom) else {
+            continue;
+        };
+        let golden = GoldenFrame {
+            rom: &rom,
+            frames: *count,
+            input,
+            frame_hash: u64::from_str_radix(frame_hash, 16).unwrap(),
+        };
+        for engine in engines() {
+            let result = frames::run(&suite.name, engine, &golden);
+            assert_eq!(
+                result.passed,
+                1,
+                "{} under {engine}: {}",
+                suite.name,
+                result.messages.join("\n")
+            );
+            checked += 1;
+        }
+    }
+    eprintln!("golden frames: {checked} runs matched");
+}
