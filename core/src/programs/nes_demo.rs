@@ -249,9 +249,10 @@ mod tests {
     use crate::bus::{Bus6502, MappedBus};
     use crate::cpu::mos6502::{Cpu, Variant};
     use crate::engine::{Engine6502, Interpreter, RunLimits, StopReason};
-    use crate::machine::Button;
     use crate::machine::bare6502::Bare6502;
+    use crate::machine::nes::Nes;
     use crate::machine::nes::ines::{Cartridge, Mirroring};
+    use crate::machine::{Button, Buttons, InputState, Machine};
 
     #[test]
     fn is_an_nrom_image() {
@@ -663,5 +664,71 @@ done:   JMP loop
             .filter(|&&(a, v)| a == 0x4000 && v & 0x0F > 0)
             .count();
         assert!(loud > 60, "the pulse is audible for {loud} frames");
+    }
+
+    /// Runs the demo on the NES machine for `frames` frames with `input`
+    /// from frame `press_at` on; returns the framebuffers every 30 frames
+    /// and all the audio.
+    fn run_on_nes(frames: usize, press_at: usize, input: InputState) -> (Vec<Vec<u8>>, Vec<i16>) {
+        let mut nes = Nes::new(&nes_demo(), Interpreter, 44_100).unwrap();
+        let mut pictures = Vec::new();
+        let mut audio = Vec::new();
+        for frame in 1..=frames {
+            if frame == press_at {
+                nes.set_input(&input);
+            }
+            nes.run_frame().unwrap();
+            nes.take_audio(&mut audio);
+            if frame % 30 == 0 {
+                pictures.push(nes.framebuffer().to_vec());
+            }
+        }
+        (pictures, audio)
+    }
+
+    fn colours(rgba: &[u8]) -> usize {
+        let mut seen: Vec<&[u8]> = rgba.chunks_exact(4).collect();
+        seen.sort_unstable();
+        seen.dedup();
+        seen.len()
+    }
+
+    #[test]
+    fn runs_on_the_nes_machine() {
+        let (pictures, audio) = run_on_nes(120, usize::MAX, InputState::default());
+        // Once set up, the picture has sky, stars, titles, ground, bricks and
+        // sprites, and it moves.
+        for picture in &pictures[1..] {
+            assert!(colours(picture) >= 6, "{} colours", colours(picture));
+        }
+        for pair in pictures[1..].windows(2) {
+            assert_ne!(pair[0], pair[1], "the picture stands still");
+        }
+        // About two seconds of sound, and not silence.
+        assert!(
+            (80_000..100_000).contains(&audio.len()),
+            "{} samples",
+            audio.len()
+        );
+        let (low, high) = (audio.iter().min().unwrap(), audio.iter().max().unwrap());
+        assert!(
+            i32::from(*high) - i32::from(*low) > 2_000,
+            "audio spans {low}..{high}"
+        );
+        // The same run again gives the same pictures and sound.
+        assert_eq!(
+            run_on_nes(120, usize::MAX, InputState::default()),
+            (pictures.clone(), audio)
+        );
+        // Holding Right and Start from frame 60 changes what is seen.
+        let mut pad = Buttons::default();
+        pad.set(Button::Right, true);
+        pad.set(Button::Start, true);
+        let input = InputState {
+            pads: [pad, Buttons::default()],
+        };
+        let (pressed, _) = run_on_nes(120, 60, input);
+        assert_eq!(pressed[..2], pictures[..2]);
+        assert_ne!(pressed[3], pictures[3]);
     }
 }
