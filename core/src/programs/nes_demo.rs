@@ -246,9 +246,9 @@ fn planes(tile: &[[u8; 8]; 8]) -> [u8; 16] {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bus::{Bus6502, MappedBus};
-    use crate::cpu::mos6502::{Cpu, Variant};
-    use crate::engine::{Engine6502, Interpreter, RunLimits, StopReason};
+    use crate::bus::MappedBus;
+    use crate::cpu::mos6502::Variant;
+    use crate::engine::{Interpreter, RunLimits, StopReason};
     use crate::machine::bare6502::Bare6502;
     use crate::machine::nes::Nes;
     use crate::machine::nes::ines::{Cartridge, Mirroring};
@@ -413,211 +413,79 @@ done:   JMP loop
         assert_eq!(run(), run());
     }
 
-    /// Just enough of an NES to run the demo's own logic: RAM, the PRG, a
-    /// PPU that keeps VRAM, OAM, control and scroll registers and raises
-    /// vblank and NMI on a frame clock, the last value of each APU register
-    /// and controller 1. It draws nothing; the real machine's tests do.
-    struct StubNes {
-        ram: [u8; 0x800],
-        prg: Vec<u8>,
-        cycles: u64,
-        vblank: bool,
-        ctrl: u8,
-        mask: u8,
-        second_write: bool,
-        vram_addr: u16,
-        vram: Vec<u8>,
-        oam: [u8; 256],
-        scroll_x: u8,
-        apu: [u8; 0x18],
-        apu_writes: Vec<(u16, u8)>,
-        pad: u8,
-        shift: u8,
-    }
-
-    /// CPU cycles of an NTSC frame, and of its vblank.
-    const FRAME: u64 = 29_781;
-    const VBLANK: u64 = 2_273;
-
-    impl StubNes {
-        fn new() -> Self {
-            Self {
-                ram: [0; 0x800],
-                prg: Cartridge::parse(&nes_demo()).unwrap().prg_rom,
-                cycles: 0,
-                vblank: false,
-                ctrl: 0,
-                mask: 0,
-                second_write: false,
-                vram_addr: 0,
-                vram: vec![0; 0x4000],
-                oam: [0; 256],
-                scroll_x: 0,
-                apu: [0; 0x18],
-                apu_writes: Vec::new(),
-                pad: 0,
-                shift: 0,
-            }
-        }
-
-        fn tick(&mut self) {
-            self.cycles += 1;
-            match self.cycles % FRAME {
-                0 => self.vblank = true,
-                VBLANK => self.vblank = false,
-                _ => {}
-            }
-        }
-    }
-
-    impl Bus6502 for StubNes {
-        fn read(&mut self, addr: u16) -> u8 {
-            self.tick();
-            match addr {
-                0x0000..=0x1FFF => self.ram[usize::from(addr & 0x7FF)],
-                0x2002 => {
-                    let status = u8::from(self.vblank) << 7;
-                    self.vblank = false;
-                    self.second_write = false;
-                    status
-                }
-                0x4016 => {
-                    let bit = self.shift & 1;
-                    self.shift = self.shift >> 1 | 0x80;
-                    bit
-                }
-                0x8000..=0xFFFF => self.prg[usize::from(addr - 0x8000)],
-                _ => 0,
-            }
-        }
-
-        fn write(&mut self, addr: u16, value: u8) {
-            self.tick();
-            match addr {
-                0x0000..=0x1FFF => self.ram[usize::from(addr & 0x7FF)] = value,
-                0x2000 => self.ctrl = value,
-                0x2001 => self.mask = value,
-                0x2005 => {
-                    if !self.second_write {
-                        self.scroll_x = value;
-                    }
-                    self.second_write = !self.second_write;
-                }
-                0x2006 => {
-                    self.vram_addr = if self.second_write {
-                        self.vram_addr & 0xFF00 | u16::from(value)
-                    } else {
-                        u16::from(value & 0x3F) << 8
-                    };
-                    self.second_write = !self.second_write;
-                }
-                0x2007 => {
-                    self.vram[usize::from(self.vram_addr & 0x3FFF)] = value;
-                    let step = if self.ctrl & 0x04 != 0 { 32 } else { 1 };
-                    self.vram_addr = self.vram_addr.wrapping_add(step);
-                }
-                0x4014 => {
-                    let page = usize::from(value) << 8;
-                    self.oam.copy_from_slice(&self.ram[page..page + 256]);
-                }
-                0x4016 if value & 1 != 0 => self.shift = self.pad,
-                0x4000..=0x4017 => {
-                    self.apu[usize::from(addr - 0x4000)] = value;
-                    self.apu_writes.push((addr, value));
-                }
-                _ => {}
-            }
-        }
-
-        fn nmi_line(&self) -> bool {
-            self.vblank && self.ctrl & 0x80 != 0
-        }
+    /// The demo from power-on on the NES machine.
+    struct Demo {
+        nes: Nes<Interpreter>,
+        asm: Assembly,
     }
 
     /// Frames from reset until the demo surely runs its main loop.
     const WARM_UP: u64 = 20;
 
-    /// The demo from reset on a [`StubNes`].
-    struct Demo {
-        cpu: Cpu,
-        bus: StubNes,
-        asm: Assembly,
-    }
-
     impl Demo {
         fn boot() -> Self {
-            let mut bus = StubNes::new();
-            let mut cpu = Cpu::new(Variant::Nmos);
-            cpu.reset(&mut bus);
             Self {
-                cpu,
-                bus,
+                nes: Nes::new(&nes_demo(), Interpreter, 44_100).unwrap(),
                 asm: nes_demo_assembly().unwrap(),
             }
         }
 
         fn run_frames(&mut self, frames: u64) {
-            let limits = RunLimits {
-                max_cycles: self.cpu.regs.cycles + frames * FRAME,
-                stop_at: None,
-                stop_on_trap: false,
-            };
-            let outcome = Interpreter.run(&mut self.cpu, &mut self.bus, &limits);
-            assert_eq!(outcome.reason, StopReason::CycleLimit);
+            let mut audio = Vec::new();
+            for _ in 0..frames {
+                self.nes.run_frame().unwrap();
+                self.nes.take_audio(&mut audio);
+            }
         }
 
         fn ram(&self, name: &str) -> u8 {
-            self.bus.ram[usize::from(self.asm.address(name).unwrap())]
+            let addr = self.asm.address(name).unwrap();
+            self.nes.bus().memory().read(addr).unwrap()
+        }
+
+        fn hold(&mut self, buttons: &[Button]) {
+            let mut pad = Buttons::default();
+            for &button in buttons {
+                pad.set(button, true);
+            }
+            self.nes.set_input(&InputState {
+                pads: [pad, Buttons::default()],
+            });
         }
     }
 
     #[test]
-    fn boots_and_builds_its_picture() {
+    fn boots_into_its_main_loop_with_sprites_in_place() {
         let mut demo = Demo::boot();
         demo.run_frames(30);
-        let asm = &demo.asm;
-        let vram = &demo.bus.vram;
-        let palette = usize::from(asm.address("palette").unwrap() - PRG_START);
-        assert_eq!(vram[0x3F00..0x3F20], demo.bus.prg[palette..palette + 32]);
-        assert_eq!(&vram[0x2000 + 6 * 32 + 12..][..8], b"RETROJIT");
-        assert_eq!(&vram[0x2400 + 14 * 32 + 9..][..13], b"6502 JIT DEMO");
-        for nametable in [0x2000, 0x2400] {
-            let row = |r: usize| &vram[nametable + r * 32..][..32];
-            assert!(row(24).iter().all(|&t| t == T_GROUND as u8));
-            assert!(row(29).iter().all(|&t| t == T_BRICK as u8));
-            let stars = (0..24).flat_map(row).filter(|&&t| t != 0).count();
-            assert!((20..120).contains(&stars), "{stars} stars");
-            assert_eq!(vram[nametable + 0x3C0 + 48], 0x55, "attributes");
-        }
-        assert_eq!(demo.bus.ctrl & 0x80, 0x80, "NMI enabled");
-        assert_eq!(demo.bus.mask, 0x1E, "rendering enabled");
-        // The main loop runs once per NMI and the DMA copies its sprites.
+        // Setting up takes about ten frames, most of them drawing the sky;
+        // then the NMI counts every frame.
         let frames = demo.ram("frame");
-        // Setting up takes about ten frames, most of them drawing the sky.
         assert!((15..30).contains(&frames), "{frames} NMIs");
-        assert_eq!(demo.bus.oam[1], S_SHIP as u8);
-        assert_eq!(demo.bus.oam[3], demo.ram("player_x"));
+        let oam = |i: u16| demo.nes.bus().memory().read(0x0200 + i).unwrap();
+        assert_eq!(oam(1), S_SHIP as u8);
+        assert_eq!(oam(3), demo.ram("player_x"));
     }
 
     #[test]
     fn the_scroll_moves_and_start_pauses_it() {
         let mut demo = Demo::boot();
         demo.run_frames(WARM_UP);
-        let before = demo.bus.scroll_x;
+        let before = demo.ram("scroll_x");
         demo.run_frames(10);
-        let moved = demo.bus.scroll_x.wrapping_sub(before);
+        let moved = demo.ram("scroll_x").wrapping_sub(before);
         assert!(
             (9..=11).contains(&moved),
             "scrolled {moved} pixels in 10 frames"
         );
-        demo.bus.pad = 1 << Button::Start as u8;
+        demo.hold(&[Button::Start]);
         demo.run_frames(1);
-        demo.bus.pad = 0;
+        demo.hold(&[]);
         demo.run_frames(2);
         assert_eq!(demo.ram("paused"), 1);
-        let paused_at = demo.bus.scroll_x;
+        let paused_at = demo.ram("scroll_x");
         demo.run_frames(10);
-        assert_eq!(demo.bus.scroll_x, paused_at);
+        assert_eq!(demo.ram("scroll_x"), paused_at);
     }
 
     #[test]
@@ -625,7 +493,7 @@ done:   JMP loop
         let mut demo = Demo::boot();
         demo.run_frames(WARM_UP);
         let (x, y) = (demo.ram("player_x"), demo.ram("player_y"));
-        demo.bus.pad = 1 << Button::Right as u8 | 1 << Button::Up as u8;
+        demo.hold(&[Button::Right, Button::Up]);
         demo.run_frames(10);
         let dx = demo.ram("player_x").wrapping_sub(x);
         let dy = y.wrapping_sub(demo.ram("player_y"));
@@ -633,37 +501,6 @@ done:   JMP loop
             (18..=22).contains(&dx) && (18..=22).contains(&dy),
             "moved {dx}, {dy}"
         );
-        // The shadow OAM has the new position; the PPU gets it next vblank.
-        assert_eq!(demo.bus.ram[0x203], demo.ram("player_x"));
-    }
-
-    #[test]
-    fn plays_pulse_and_triangle() {
-        let mut demo = Demo::boot();
-        demo.run_frames(120);
-        assert_eq!(demo.bus.apu[0x15], 0x05, "pulse 1 and triangle enabled");
-        assert_eq!(demo.bus.apu[0x17], 0x40, "no frame IRQ");
-        let notes = |reg: u16| {
-            let mut periods: Vec<u8> = demo
-                .bus
-                .apu_writes
-                .iter()
-                .filter(|(a, _)| *a == reg)
-                .map(|(_, v)| *v)
-                .collect();
-            periods.sort_unstable();
-            periods.dedup();
-            periods.len()
-        };
-        assert!(notes(0x4002) >= 5, "melody notes");
-        assert!(notes(0x400A) >= 3, "bass notes");
-        let loud = demo
-            .bus
-            .apu_writes
-            .iter()
-            .filter(|&&(a, v)| a == 0x4000 && v & 0x0F > 0)
-            .count();
-        assert!(loud > 60, "the pulse is audible for {loud} frames");
     }
 
     /// Runs the demo on the NES machine for `frames` frames with `input`
