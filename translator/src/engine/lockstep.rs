@@ -138,8 +138,10 @@ impl<B: Bus6502 + MappedBus + Clone> Engine6502<B> for Lockstep6502 {
                     bus: ref_bus,
                     written: &mut written,
                 };
+                // Interrupt sequences are units of no instructions: the
+                // reference catches up by cycles as well as instructions.
                 let mut ran = 0;
-                while ran < unit.instructions {
+                while ran < unit.instructions || ref_cpu.regs.cycles < cpu.regs.cycles {
                     if Interpreter::step(ref_cpu, &mut recording, limits, &mut ran).is_some() {
                         break;
                     }

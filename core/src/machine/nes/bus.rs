@@ -184,9 +184,15 @@ impl NesBus {
     }
 
     /// CPU cycles from now until an interrupt line may change: vblank
-    /// (NMI), the APU's frame and DMC interrupts, a scanline counter.
+    /// (NMI), the APU's frame and DMC interrupts, a scanline counter. An
+    /// IRQ line already asserted stays so until the CPU acknowledges it
+    /// through a register, which translated code never touches, so then
+    /// only vblank counts.
     fn cycles_until_event(&self) -> u64 {
         let mut horizon = self.cycles_until_vblank();
+        if self.irq_line() {
+            return horizon;
+        }
         if let Some(irq) = self.apu.cycles_until_irq() {
             horizon = horizon.min(irq);
         }
