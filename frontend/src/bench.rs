@@ -23,6 +23,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
+mod nes;
+
 /// Where the ROM directory is named, as everywhere in retrojit.
 const ROMS_ENV: &str = "RETROJIT_ROMS";
 /// Klaus Dormann's functional test, relative to the ROM directory.
@@ -41,7 +43,10 @@ pub enum WorkloadChoice {
     Klaus,
     /// The built-in CRC-16 loop (CPU-bound, no ROM needed).
     Crc,
-    /// Both.
+    /// NES frames: the built-in demo, and Concentration Room and nes15
+    /// from the ROM directory when present.
+    Nes,
+    /// All of them.
     All,
 }
 
@@ -58,6 +63,9 @@ pub struct BenchArgs {
     /// Timed runs per workload and engine; the fastest is reported.
     #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]
     pub repeat: u32,
+    /// Frames per NES run (nes workloads).
+    #[arg(long, default_value_t = 600, value_parser = clap::value_parser!(u64).range(1..))]
+    pub frames: u64,
     /// Also write the results as JSON to FILE.
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
@@ -329,6 +337,7 @@ struct JsonReport<'a> {
     arch: &'static str,
     repeat: u32,
     results: &'a [Measurement],
+    nes: &'a [nes::NesMeasurement],
 }
 
 /// A one-line progress message on stderr, shown only on a terminal and
@@ -388,19 +397,31 @@ pub fn bench(args: &BenchArgs) -> Result<ExitCode> {
     }
     drop(progress);
     add_speedups(&mut results);
+    let nes = if matches!(args.workload, WorkloadChoice::Nes | WorkloadChoice::All) {
+        nes::measure_all(&engines, args.repeat, args.frames)?
+    } else {
+        Vec::new()
+    };
 
-    println!();
-    print_table(&results);
-    for m in &results {
-        if let Some(jit) = &m.jit {
-            print_compile_report(m, jit);
+    if !results.is_empty() {
+        println!();
+        print_table(&results);
+        for m in &results {
+            if let Some(jit) = &m.jit {
+                print_compile_report(m, jit);
+            }
         }
+    }
+    if !nes.is_empty() {
+        println!();
+        nes::print_table(&nes);
     }
     if let Some(path) = &args.json {
         let report = JsonReport {
             arch: std::env::consts::ARCH,
             repeat: args.repeat,
             results: &results,
+            nes: &nes,
         };
         let text = serde_json::to_string_pretty(&report).context("encoding the JSON report")?;
         std::fs::write(path, text + "\n").with_context(|| format!("{}", path.display()))?;
