@@ -209,3 +209,89 @@ impl<E: Engine6502<NesBus>> Machine for Nes<E> {
         self.engine.translated_instructions()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::Interpreter;
+    use crate::programs::nes_demo::nes_demo;
+
+    fn demo() -> Nes<Interpreter> {
+        Nes::new(&nes_demo(), Interpreter, 44_100).unwrap()
+    }
+
+    fn run(nes: &mut Nes<Interpreter>, frames: u32) -> (u64, Vec<i16>) {
+        let mut audio = Vec::new();
+        for _ in 0..frames {
+            nes.run_frame().unwrap();
+            nes.take_audio(&mut audio);
+        }
+        (fnv1a64(nes.framebuffer()), audio)
+    }
+
+    #[test]
+    fn a_loaded_state_continues_exactly_as_the_saved_machine() {
+        let mut nes = demo();
+        run(&mut nes, 60);
+        let state = nes.save_state();
+        let expected = run(&mut nes, 30);
+        let mut other = demo();
+        other.load_state(&state).unwrap();
+        assert_eq!(run(&mut other, 30), expected);
+        nes.load_state(&state).unwrap();
+        assert_eq!(
+            run(&mut nes, 30),
+            expected,
+            "loading into the running machine"
+        );
+    }
+
+    #[test]
+    fn bad_states_are_refused_and_change_nothing() {
+        let mut nes = demo();
+        run(&mut nes, 20);
+        let good = nes.save_state();
+        let mut corrupt = good.clone();
+        let last = corrupt.len() - 10;
+        corrupt[last] ^= 1;
+        let mut other_rom = nes_demo();
+        other_rom[0x10] ^= 0xFF; // a different program
+        let foreign = Nes::new(&other_rom, Interpreter, 44_100)
+            .unwrap()
+            .save_state();
+        for (bad, what) in [
+            (&b"not a state"[..], "garbage"),
+            (&good[..good.len() / 2], "truncated"),
+            (&corrupt[..], "corrupt"),
+            (&foreign[..], "another program"),
+        ] {
+            let before = nes.save_state();
+            assert!(nes.load_state(bad).is_err(), "{what} was accepted");
+            assert_eq!(nes.save_state(), before, "{what} changed the machine");
+        }
+    }
+
+    #[test]
+    fn frames_take_an_ntsc_frame_of_cycles() {
+        let mut nes = demo();
+        nes.run_frame().unwrap();
+        for _ in 0..10 {
+            let cycles = nes.run_frame().unwrap().cycles;
+            // 89342 or 89341 dots / 3, give or take the last instruction.
+            assert!((29_770..=29_800).contains(&cycles), "{cycles} cycles");
+        }
+        assert!((FRAME_RATE - 60.0988).abs() < 1e-3);
+    }
+
+    #[test]
+    fn bad_images_are_errors() {
+        assert!(matches!(
+            Nes::new(b"NES", Interpreter, 44_100),
+            Err(NesError::Image(_))
+        ));
+        let mut mmc5 = nes_demo();
+        mmc5[6] = 0x50; // mapper 5
+        let err = Nes::new(&mmc5, Interpreter, 44_100).unwrap_err();
+        assert!(err.to_string().contains("mapper 5"), "{err}");
+    }
+}
