@@ -148,6 +148,7 @@ pub fn save_battery(machine: &dyn Machine, rom: &Path) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use retrojit_core::bus::MappedBus;
 
     #[test]
     fn detection_uses_magic_then_extension() {
@@ -200,6 +201,27 @@ mod tests {
                 "{name}: {err}"
             );
         }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn battery_ram_is_loaded_from_and_saved_beside_the_rom() {
+        let dir = std::env::temp_dir().join(format!("retrojit-battery-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut image = programs::nes_demo::nes_demo();
+        image[6] |= 0x02; // battery-backed PRG RAM
+        let rom = dir.join("game.nes");
+        std::fs::write(&rom, &image).unwrap();
+        let saved: Vec<u8> = (0..0x2000).map(|i| (i * 7) as u8).collect();
+        std::fs::write(battery_path(&rom), &saved).unwrap();
+
+        let nes = open_nes(Some(&rom), &MachineOptions::default()).unwrap();
+        assert_eq!(nes.battery_ram(), Some(&saved[..]), "loaded at power-on");
+        assert_eq!(nes.bus().memory().read(0x6001), Some(saved[1]));
+        std::fs::remove_file(battery_path(&rom)).unwrap();
+        save_battery(&nes, &rom).unwrap();
+        assert_eq!(std::fs::read(battery_path(&rom)).unwrap(), saved);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

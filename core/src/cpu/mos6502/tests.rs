@@ -431,37 +431,28 @@ fn lxa_uses_the_magic_constant_of_each_chip() {
 
 #[test]
 fn shy_and_shx_across_a_page_follow_each_chip() {
-    // SHY $34F8,X with X=$10, Y=$0F: base high $34, effective $3508.
-    // SHX $34F8,Y with Y=$10, X=$0F: the same addresses.
-    for program in [[0x9C, 0xF8, 0x34], [0x9E, 0xF8, 0x34]] {
-        let mut bus = TestBus::with_program(&program);
-        let mut cpu = cpu_at_start(Variant::Ricoh2A03, 0);
-        (cpu.regs.x, cpu.regs.y) = if program[0] == 0x9C {
-            (0x10, 0x0F)
-        } else {
-            (0x0F, 0x10)
-        };
-        cpu.step(&mut bus);
-        // 2A03: $0F & ($34 + 1) = $05, and $05 becomes the high byte.
-        assert_eq!(
-            bus.log.last(),
-            Some(&(Dir::W, 0x0508, 0x05)),
-            "{program:02X?}"
-        );
-
-        let mut bus = TestBus::with_program(&program);
-        let mut cpu = cpu_at_start(Variant::Nmos, 0);
-        (cpu.regs.x, cpu.regs.y) = if program[0] == 0x9C {
-            (0x10, 0x0F)
-        } else {
-            (0x0F, 0x10)
-        };
-        cpu.step(&mut bus);
-        // NMOS (SingleStepTests): $0F & ($35 + 1), at the effective address.
-        assert_eq!(
-            bus.log.last(),
-            Some(&(Dir::W, 0x3508, 0x06)),
-            "{program:02X?}"
-        );
+    // SHY $34F8,X with X=$10, Y=$0F and SHX $34F8,Y with Y=$10, X=$0F: base
+    // high byte $34, effective address $3508.
+    // 2A03: $0F & ($34 + 1) = $05, and $05 becomes the high byte.
+    // NMOS (SingleStepTests): $0F & ($35 + 1), at the effective address.
+    for (variant, expected) in [
+        (Variant::Ricoh2A03, (Dir::W, 0x0508, 0x05)),
+        (Variant::Nmos, (Dir::W, 0x3508, 0x06)),
+    ] {
+        for program in [[0x9C, 0xF8, 0x34], [0x9E, 0xF8, 0x34]] {
+            let mut bus = TestBus::with_program(&program);
+            let mut cpu = cpu_at_start(variant, 0);
+            (cpu.regs.x, cpu.regs.y) = if program[0] == 0x9C {
+                (0x10, 0x0F)
+            } else {
+                (0x0F, 0x10)
+            };
+            cpu.step(&mut bus);
+            assert_eq!(
+                bus.log.last(),
+                Some(&expected),
+                "{variant:?} {program:02X?}"
+            );
+        }
     }
 }

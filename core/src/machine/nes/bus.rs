@@ -228,20 +228,28 @@ impl NesBus {
         result
     }
 
-    /// The PPU's dots of one CPU cycle.
+    /// The PPU with its bus to the cartridge, as of the current dot.
     #[inline(always)]
-    fn run_dots(&mut self) {
-        self.clock += 1;
+    fn with_ppu<T>(&mut self, f: impl FnOnce(&mut Ppu, &mut CartridgeBus<'_>) -> T) -> T {
         let mut cart = CartridgeBus {
             mapper: &mut self.mapper,
             ciram: &mut self.ciram,
             dot: self.dots,
         };
-        for _ in 0..DOTS_PER_CYCLE {
-            self.ppu.tick(&mut cart);
-            cart.dot += 1;
-        }
-        self.dots = cart.dot;
+        f(&mut self.ppu, &mut cart)
+    }
+
+    /// The PPU's dots of one CPU cycle.
+    #[inline(always)]
+    fn run_dots(&mut self) {
+        self.clock += 1;
+        self.dots = self.with_ppu(|ppu, cart| {
+            for _ in 0..DOTS_PER_CYCLE {
+                ppu.tick(cart);
+                cart.dot += 1;
+            }
+            cart.dot
+        });
     }
 
     /// One cycle in which the CPU is halted while a DMA unit accesses the
@@ -277,12 +285,7 @@ impl NesBus {
                 value
             });
             self.stall(|bus| {
-                let mut cart = CartridgeBus {
-                    mapper: &mut bus.mapper,
-                    ciram: &mut bus.ciram,
-                    dot: bus.dots,
-                };
-                bus.ppu.write_register(0x2004, value, &mut cart);
+                bus.with_ppu(|ppu, cart| ppu.write_register(0x2004, value, cart));
             });
         }
     }
@@ -299,14 +302,7 @@ impl NesBus {
     /// A read that did not land in memory.
     fn read_io(&mut self, addr: u16) -> u8 {
         match addr {
-            0x2000..=0x3FFF => {
-                let mut cart = CartridgeBus {
-                    mapper: &mut self.mapper,
-                    ciram: &mut self.ciram,
-                    dot: self.dots,
-                };
-                self.ppu.read_register(addr, &mut cart)
-            }
+            0x2000..=0x3FFF => self.with_ppu(|ppu, cart| ppu.read_register(addr, cart)),
             0x4015 => self.apu.read_status() | (self.open_bus & 0x20),
             // Only D0 is driven by a standard pad; D1-D4 float to the
             // open-bus value on a front-loader (D0-D4 are driven low).
@@ -320,14 +316,7 @@ impl NesBus {
     /// A write that did not land in memory.
     fn write_io(&mut self, addr: u16, value: u8) {
         match addr {
-            0x2000..=0x3FFF => {
-                let mut cart = CartridgeBus {
-                    mapper: &mut self.mapper,
-                    ciram: &mut self.ciram,
-                    dot: self.dots,
-                };
-                self.ppu.write_register(addr, value, &mut cart);
-            }
+            0x2000..=0x3FFF => self.with_ppu(|ppu, cart| ppu.write_register(addr, value, cart)),
             0x4014 => self.oam_dma(value),
             0x4016 => {
                 for port in &mut self.controllers {
