@@ -91,11 +91,148 @@ impl Buttons {
     }
 }
 
+/// Keys of a host keyboard, for machines that have a keyboard (the ZX
+/// Spectrum). Each machine maps them onto its own matrix; frontends map
+/// their key codes onto these.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[repr(u8)]
+pub enum Key {
+    /// `0`.
+    Digit0,
+    /// `1`.
+    Digit1,
+    /// `2`.
+    Digit2,
+    /// `3`.
+    Digit3,
+    /// `4`.
+    Digit4,
+    /// `5`.
+    Digit5,
+    /// `6`.
+    Digit6,
+    /// `7`.
+    Digit7,
+    /// `8`.
+    Digit8,
+    /// `9`.
+    Digit9,
+    /// `A`.
+    A,
+    /// `B`.
+    B,
+    /// `C`.
+    C,
+    /// `D`.
+    D,
+    /// `E`.
+    E,
+    /// `F`.
+    F,
+    /// `G`.
+    G,
+    /// `H`.
+    H,
+    /// `I`.
+    I,
+    /// `J`.
+    J,
+    /// `K`.
+    K,
+    /// `L`.
+    L,
+    /// `M`.
+    M,
+    /// `N`.
+    N,
+    /// `O`.
+    O,
+    /// `P`.
+    P,
+    /// `Q`.
+    Q,
+    /// `R`.
+    R,
+    /// `S`.
+    S,
+    /// `T`.
+    T,
+    /// `U`.
+    U,
+    /// `V`.
+    V,
+    /// `W`.
+    W,
+    /// `X`.
+    X,
+    /// `Y`.
+    Y,
+    /// `Z`.
+    Z,
+    /// Return / Enter.
+    Enter,
+    /// Space bar.
+    Space,
+    /// Either Shift key.
+    Shift,
+    /// Either Control key.
+    Ctrl,
+    /// Either Alt key.
+    Alt,
+    /// Backspace.
+    Backspace,
+    /// Cursor up.
+    Up,
+    /// Cursor down.
+    Down,
+    /// Cursor left.
+    Left,
+    /// Cursor right.
+    Right,
+    /// `,`.
+    Comma,
+    /// `.`.
+    Period,
+    /// `/`.
+    Slash,
+    /// `;`.
+    Semicolon,
+    /// `'`.
+    Quote,
+    /// `-`.
+    Minus,
+    /// `=`.
+    Equals,
+}
+
+/// The keys held, one bit per [`Key`].
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default, Hash)]
+pub struct Keys(pub u64);
+
+impl Keys {
+    /// Whether `key` is held.
+    pub const fn held(self, key: Key) -> bool {
+        self.0 & (1 << key as u8) != 0
+    }
+
+    /// Presses or releases `key`.
+    pub fn set(&mut self, key: Key, held: bool) {
+        if held {
+            self.0 |= 1 << key as u8;
+        } else {
+            self.0 &= !(1 << key as u8);
+        }
+    }
+}
+
 /// What the player is doing with the controls at the start of a frame.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
 pub struct InputState {
-    /// Controllers 1 and 2.
+    /// Controllers 1 and 2 (on the ZX Spectrum, pad 1 is the Kempston
+    /// joystick).
     pub pads: [Buttons; 2],
+    /// The host keyboard, for machines with a keyboard.
+    pub keys: Keys,
 }
 
 /// Counters of one [`Machine::run_frame`].

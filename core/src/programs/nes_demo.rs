@@ -450,6 +450,7 @@ done:   JMP loop
             }
             self.nes.set_input(&InputState {
                 pads: [pad, Buttons::default()],
+                ..InputState::default()
             });
         }
     }
@@ -563,6 +564,7 @@ done:   JMP loop
         pad.set(Button::Start, true);
         let input = InputState {
             pads: [pad, Buttons::default()],
+            ..InputState::default()
         };
         let (pressed, _) = run_on_nes(120, 60, input);
         assert_eq!(pressed[..2], pictures[..2]);
