@@ -205,6 +205,38 @@ pub enum Key {
     Equals,
 }
 
+impl Key {
+    /// Every key, in bit order.
+    pub const ALL: [Key; 53] = {
+        use Key::*;
+        [
+            Digit0, Digit1, Digit2, Digit3, Digit4, Digit5, Digit6, Digit7, Digit8, Digit9, A, B,
+            C, D, E, F, G, H, I, J, K, L, M, N, O, P, Q, R, S, T, U, V, W, X, Y, Z, Enter, Space,
+            Shift, Ctrl, Alt, Backspace, Up, Down, Left, Right, Comma, Period, Slash, Semicolon,
+            Quote, Minus, Equals,
+        ]
+    };
+
+    /// The name used in input scripts: the variant's name (`A`, `Digit0`,
+    /// `Enter`, `Shift`, `Ctrl`, ...).
+    pub fn name(self) -> String {
+        format!("{self:?}")
+    }
+
+    /// The key called `name` (case-insensitive; `0`-`9` also name digits).
+    pub fn from_name(name: &str) -> Option<Key> {
+        let digit = name.len() == 1 && name.as_bytes()[0].is_ascii_digit();
+        let name = if digit {
+            format!("Digit{name}")
+        } else {
+            name.to_owned()
+        };
+        Self::ALL
+            .into_iter()
+            .find(|k| k.name().eq_ignore_ascii_case(&name))
+    }
+}
+
 /// The keys held, one bit per [`Key`].
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Default, Hash)]
 pub struct Keys(pub u64);
@@ -295,4 +327,23 @@ pub trait Machine {
     fn instructions(&self) -> u64;
     /// Of those, how many ran as translated code (None when no JIT runs).
     fn translated_instructions(&self) -> Option<u64>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_and_button_lists_are_in_bit_order_and_named_uniquely() {
+        for (i, key) in Key::ALL.into_iter().enumerate() {
+            assert_eq!(key as usize, i);
+            assert_eq!(Key::from_name(&key.name()), Some(key));
+        }
+        assert!(Key::ALL.len() <= 64, "Keys is a u64");
+        assert_eq!(Key::from_name("7"), Some(Key::Digit7));
+        for (i, button) in Button::ALL.into_iter().enumerate() {
+            assert_eq!(button as usize, i);
+            assert_eq!(Button::from_name(button.name()), Some(button));
+        }
+    }
 }
