@@ -323,6 +323,12 @@ pub trait Machine {
     fn load_state(&mut self, data: &[u8]) -> Result<(), StateError>;
     /// Battery-backed memory to keep between sessions, if the program has any.
     fn battery_ram(&self) -> Option<&[u8]>;
+    /// Whether the machine has a keyboard: frontends then pass the host's
+    /// keys through ([`InputState::keys`]) instead of binding them to
+    /// controllers.
+    fn has_keyboard(&self) -> bool {
+        false
+    }
     /// Guest instructions executed so far.
     fn instructions(&self) -> u64;
     /// Of those, how many ran as translated code (None when no JIT runs).

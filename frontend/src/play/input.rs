@@ -2,7 +2,7 @@
 //! player's own hot keys.
 
 use crate::config::Config;
-use retrojit_core::machine::{Button, InputState};
+use retrojit_core::machine::{Button, InputState, Key};
 use sdl2::GameControllerSubsystem;
 use sdl2::controller::{Axis, Button as PadButton, GameController};
 use sdl2::event::Event;
@@ -66,11 +66,104 @@ impl Hotkey {
         }
     }
 
+    /// The key that triggers it on a machine with a keyboard, where P and R
+    /// are typed: pause and reset move to F6 and F10.
+    pub fn keycode_for(self, keyboard: bool) -> Keycode {
+        match (self, keyboard) {
+            (Hotkey::Pause, true) => Keycode::F6,
+            (Hotkey::Reset, true) => Keycode::F10,
+            _ => self.keycode(),
+        }
+    }
+
     /// The hot key `key` triggers, if any.
-    pub fn from_keycode(key: Keycode) -> Option<Hotkey> {
-        Self::ALL.into_iter().find(|h| h.keycode() == key)
+    pub fn from_keycode(key: Keycode, keyboard: bool) -> Option<Hotkey> {
+        Self::ALL
+            .into_iter()
+            .find(|h| h.keycode_for(keyboard) == key)
     }
 }
+
+/// The machine key a host key types, for machines with a keyboard.
+fn machine_key(key: Keycode) -> Option<Key> {
+    let letters_and_digits = [
+        (Keycode::NUM_0, Key::Digit0),
+        (Keycode::NUM_1, Key::Digit1),
+        (Keycode::NUM_2, Key::Digit2),
+        (Keycode::NUM_3, Key::Digit3),
+        (Keycode::NUM_4, Key::Digit4),
+        (Keycode::NUM_5, Key::Digit5),
+        (Keycode::NUM_6, Key::Digit6),
+        (Keycode::NUM_7, Key::Digit7),
+        (Keycode::NUM_8, Key::Digit8),
+        (Keycode::NUM_9, Key::Digit9),
+        (Keycode::A, Key::A),
+        (Keycode::B, Key::B),
+        (Keycode::C, Key::C),
+        (Keycode::D, Key::D),
+        (Keycode::E, Key::E),
+        (Keycode::F, Key::F),
+        (Keycode::G, Key::G),
+        (Keycode::H, Key::H),
+        (Keycode::I, Key::I),
+        (Keycode::J, Key::J),
+        (Keycode::K, Key::K),
+        (Keycode::L, Key::L),
+        (Keycode::M, Key::M),
+        (Keycode::N, Key::N),
+        (Keycode::O, Key::O),
+        (Keycode::P, Key::P),
+        (Keycode::Q, Key::Q),
+        (Keycode::R, Key::R),
+        (Keycode::S, Key::S),
+        (Keycode::T, Key::T),
+        (Keycode::U, Key::U),
+        (Keycode::V, Key::V),
+        (Keycode::W, Key::W),
+        (Keycode::X, Key::X),
+        (Keycode::Y, Key::Y),
+        (Keycode::Z, Key::Z),
+    ];
+    let others = [
+        (Keycode::RETURN, Key::Enter),
+        (Keycode::KP_ENTER, Key::Enter),
+        (Keycode::SPACE, Key::Space),
+        (Keycode::LSHIFT, Key::Shift),
+        (Keycode::RSHIFT, Key::Shift),
+        (Keycode::LCTRL, Key::Ctrl),
+        (Keycode::RCTRL, Key::Ctrl),
+        (Keycode::LALT, Key::Alt),
+        (Keycode::RALT, Key::Alt),
+        (Keycode::BACKSPACE, Key::Backspace),
+        (Keycode::UP, Key::Up),
+        (Keycode::DOWN, Key::Down),
+        (Keycode::LEFT, Key::Left),
+        (Keycode::RIGHT, Key::Right),
+        (Keycode::COMMA, Key::Comma),
+        (Keycode::PERIOD, Key::Period),
+        (Keycode::SLASH, Key::Slash),
+        (Keycode::SEMICOLON, Key::Semicolon),
+        (Keycode::QUOTE, Key::Quote),
+        (Keycode::MINUS, Key::Minus),
+        (Keycode::EQUALS, Key::Equals),
+    ];
+    letters_and_digits
+        .into_iter()
+        .chain(others)
+        .find(|&(k, _)| k == key)
+        .map(|(_, machine)| machine)
+}
+
+/// On a machine with a keyboard the numeric keypad is joystick 1 (the
+/// letters, digits and arrows are typed): 8 4 6 2 move, 0 and 5 fire.
+const KEYPAD_JOYSTICK: [(Keycode, Button); 6] = [
+    (Keycode::KP_8, Button::Up),
+    (Keycode::KP_2, Button::Down),
+    (Keycode::KP_4, Button::Left),
+    (Keycode::KP_6, Button::Right),
+    (Keycode::KP_0, Button::A),
+    (Keycode::KP_5, Button::A),
+];
 
 /// Stick deflection (of 32767) below which the left stick counts as
 /// centred: worn sticks rest well off zero, and a digital pad wants a
@@ -86,6 +179,8 @@ pub struct Input {
     /// Open controllers in the order they were connected: the first drives
     /// controller 1, the second controller 2.
     controllers: Vec<GameController>,
+    /// The machine has a keyboard: host keys are typed on it.
+    keyboard: bool,
 }
 
 impl std::fmt::Debug for Input {
@@ -102,7 +197,7 @@ impl Input {
     /// Keys from `config`; controllers are opened as SDL reports them
     /// (including the ones present at start-up) through
     /// [`Input::handle_event`].
-    pub fn new(config: &Config, subsystem: GameControllerSubsystem) -> Self {
+    pub fn new(config: &Config, subsystem: GameControllerSubsystem, keyboard: bool) -> Self {
         let mut bindings = Vec::new();
         for (pad, keys) in [&config.pad1, &config.pad2].into_iter().enumerate() {
             for (button, names) in keys.bindings() {
@@ -114,6 +209,7 @@ impl Input {
             held: HashSet::new(),
             subsystem,
             controllers: Vec::new(),
+            keyboard,
         }
     }
 
@@ -174,15 +270,28 @@ impl Input {
     /// Whether `hotkey` is held (for fast-forward, which lasts as long as
     /// its key is down).
     pub fn hotkey_held(&self, hotkey: Hotkey) -> bool {
-        self.held.contains(&hotkey.keycode())
+        self.held.contains(&hotkey.keycode_for(self.keyboard))
     }
 
     /// The controllers as the machine should see them now.
     pub fn state(&self) -> InputState {
         let mut input = InputState::default();
-        for &(key, pad, button) in &self.bindings {
-            if self.held.contains(&key) {
-                input.pads[pad].set(button, true);
+        if self.keyboard {
+            for &key in &self.held {
+                if let Some(key) = machine_key(key) {
+                    input.keys.set(key, true);
+                }
+            }
+            for (key, button) in KEYPAD_JOYSTICK {
+                if self.held.contains(&key) {
+                    input.pads[0].set(button, true);
+                }
+            }
+        } else {
+            for &(key, pad, button) in &self.bindings {
+                if self.held.contains(&key) {
+                    input.pads[pad].set(button, true);
+                }
             }
         }
         for (pad, controller) in input.pads.iter_mut().zip(&self.controllers) {
@@ -217,5 +326,33 @@ impl Input {
             }
         }
         input
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hot_keys_are_never_typed_on_a_keyboard_machine() {
+        for hotkey in Hotkey::ALL {
+            let key = hotkey.keycode_for(true);
+            assert_eq!(machine_key(key), None, "{hotkey:?} would also type");
+            assert_eq!(Hotkey::from_keycode(key, true), Some(hotkey));
+        }
+        assert_eq!(Hotkey::from_keycode(Keycode::P, true), None);
+        assert_eq!(Hotkey::from_keycode(Keycode::P, false), Some(Hotkey::Pause));
+        for (key, _) in KEYPAD_JOYSTICK {
+            assert_eq!(machine_key(key), None, "the keypad is the joystick");
+        }
+    }
+
+    #[test]
+    fn host_keys_type_machine_keys() {
+        assert_eq!(machine_key(Keycode::J), Some(Key::J));
+        assert_eq!(machine_key(Keycode::NUM_7), Some(Key::Digit7));
+        assert_eq!(machine_key(Keycode::RSHIFT), Some(Key::Shift));
+        assert_eq!(machine_key(Keycode::RALT), Some(Key::Alt));
+        assert_eq!(machine_key(Keycode::KP_ENTER), Some(Key::Enter));
     }
 }

@@ -26,8 +26,8 @@ Keys:
   I K J L (up down left right), S (A), A (B), Q (Select), W (Start)
                 controller 2
   Esc           quit
-  P             pause / resume
-  R             reset
+  P             pause / resume (F6 on a machine with a keyboard)
+  R             reset (F10 on a machine with a keyboard)
   Tab (held)    fast-forward: run unthrottled, without sound
   F12           screenshot: <screenshot_dir>/<rom name>-<n>.png, the first
                 free n (the machine's picture at its own resolution)
@@ -36,6 +36,11 @@ Keys:
                 the machine as it was
 
 The controller keys above are the defaults of the configuration file.
+On a machine with a keyboard (the ZX Spectrum) the host keys are typed on
+it instead: letters, digits, Enter, Space, Shift (CAPS SHIFT), Ctrl or Alt
+(SYMBOL SHIFT), Backspace and the arrows (CAPS SHIFT + 0/5-8), punctuation
+through SYMBOL SHIFT; the numeric keypad is the Kempston joystick (8 4 6 2
+move, 0 or 5 fire).
 Game controllers (SDL's database) can be plugged in at any time: the first
 drives controller 1, the second controller 2; d-pad or left stick, the
 bottom face button is B and the right one A (as on a NES pad), Back is

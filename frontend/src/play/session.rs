@@ -116,13 +116,14 @@ fn run(machine: &mut dyn Machine, args: &PlayArgs, config: &Config) -> Result<Ex
         |s| s.to_string_lossy().into_owned(),
     );
     let ticker = Ticker::new(machine.frame_rate());
+    let machine_has_keyboard = machine.has_keyboard();
     let stats = Stats::new(machine);
     let mut session = Session {
         stats,
         machine,
         video,
         audio,
-        input: Input::new(config, controllers),
+        input: Input::new(config, controllers, machine_has_keyboard),
         ticker,
         paused: false,
         fast: false,
@@ -226,7 +227,7 @@ impl Session<'_, '_> {
                         keycode: Some(key),
                         repeat: false,
                         ..
-                    } => match Hotkey::from_keycode(key) {
+                    } => match Hotkey::from_keycode(key, self.machine.has_keyboard()) {
                         Some(Hotkey::Quit) => return self.finish(),
                         Some(hotkey) => self.hotkey(hotkey),
                         None => {}
