@@ -210,7 +210,7 @@ impl Video {
             {
                 let line = (row - BORDER_Y) as u32;
                 let px = (x - BORDER_X) as u32;
-                if px % 8 == 0 {
+                if px.is_multiple_of(8) {
                     self.bitmap = mem[usize::from(bitmap_addr(line, px / 8))];
                     self.attr = mem[usize::from(attr_addr(line, px / 8))];
                 }
