@@ -9,6 +9,7 @@ pub mod cpm;
 pub mod input_script;
 pub mod nes;
 pub mod state;
+pub mod zx48;
 
 use state::StateError;
 

@@ -1,0 +1,3 @@
+//! The ZX Spectrum 48K.
+
+pub mod media;
