@@ -19,12 +19,14 @@ pub const FRAME_RATE: f64 = CLOCK as f64 / FRAME_TSTATES as f64;
 pub const ROM_SIZE: usize = 0x4000;
 /// The save-state machine id.
 const STATE_ID: &str = "zx48";
-/// The instant-load trap: the entry of the ROM's LD-BYTES routine.
-pub const LD_BYTES: u16 = 0x0556;
+/// The instant-load trap: LD-START ($056C) in the ROM's LD-BYTES routine
+/// ($0556), the loop that waits for the first edge of a block. By then
+/// LD-BYTES has saved the expected flag byte and LOAD/VERIFY carry in AF',
+/// disabled interrupts and pushed SA/LD-RET; and the loop keeps coming back
+/// here, so a tape inserted while the ROM already waits still loads.
+pub const LD_START: u16 = 0x056C;
 /// RST $10, PRINT-A: the character in A goes to the current channel.
 const PRINT_A: u16 = 0x0010;
-/// BORDCR, the system variable holding the border colour in bits 3-5.
-const BORDCR: usize = 0x5C48;
 
 /// Why a Spectrum could not be built.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -343,7 +345,8 @@ impl Zx48 {
     }
 
     /// Inserts `tape`, replacing any other. Instant mode loads each data
-    /// block the moment the ROM calls LD-BYTES ($0556); real-time mode
+    /// block the moment the ROM's LD-BYTES ($0556) waits for it (see
+    /// [`LD_START`]); real-time mode
     /// plays the tape into EAR (port $FE bit 6) from now on and lets the
     /// ROM, or a custom loader, read it.
     pub fn insert_tape(&mut self, tape: Tape, realtime: bool) {
@@ -400,7 +403,7 @@ impl Zx48 {
         if !halted {
             // A pending interrupt runs first, the instruction at PC later.
             let interrupt = regs.iff1 && !regs.ei && self.bus.int_line();
-            if pc == LD_BYTES && !interrupt && self.load_block() {
+            if pc == LD_START && !interrupt && self.load_block() {
                 return false;
             }
             if pc == PRINT_A && !interrupt {
@@ -420,24 +423,26 @@ impl Zx48 {
         instructions
     }
 
-    /// The instant-load trap, at the entry of LD-BYTES: A is the expected
-    /// flag byte, carry set for LOAD (clear for VERIFY), IX the address and
+    /// The instant-load trap at [`LD_START`]: A' is the expected flag
+    /// byte, carry in F' set for LOAD (clear for VERIFY), IX the address and
     /// DE the length. Does what the routine would do with the next block
-    /// and returns to its caller as it would: carry set on success, IX past
-    /// the bytes loaded, DE the bytes not loaded, interrupts enabled and
-    /// the border restored from BORDCR (SA/LD-RET). Returns false, leaving
-    /// the ROM to run (and wait for a signal), when the tape is empty.
+    /// and returns as it would, to SA/LD-RET (which restores the border and
+    /// enables interrupts): carry set on success, IX past the bytes loaded,
+    /// DE the bytes not loaded. A block with the wrong flag, a short block
+    /// (the ROM would time out) and a bad checksum fail with carry clear.
+    /// Returns false, leaving the ROM to wait for a signal, when the tape
+    /// is empty.
     fn load_block(&mut self) -> bool {
         let Some(block) = self.tape.pop_front() else {
             return false;
         };
-        let now = self.cpu.regs.tstates;
-        self.bus.render_to(now);
+        self.bus.render_to(self.cpu.regs.tstates);
         let regs = &mut self.cpu.regs;
-        let verify = regs.f & 1 == 0;
+        let [expected, flags] = regs.af_alt.to_be_bytes();
+        let verify = flags & 1 == 0;
         let mut ok = false;
         if let Some((&flag, payload)) = block.split_first()
-            && flag == regs.a
+            && flag == expected
         {
             let mut parity = flag;
             let mut ix = regs.ix;
@@ -456,7 +461,7 @@ impl Zx48 {
                 ix = ix.wrapping_add(1);
                 de -= 1;
             }
-            // The checksum byte follows the data; a short block times out.
+            // The checksum byte follows the data.
             if de == 0
                 && let Some(&checksum) = bytes.next()
             {
@@ -467,21 +472,15 @@ impl Zx48 {
             regs.set_de(de);
             regs.h = parity;
         }
-        regs.a = 0;
+        // LD-8-BITS ends with LD A,H / CP 1: A is the parity, carry set
+        // when it is 0.
+        regs.a = regs.h;
         regs.f = if ok { regs.f | 1 } else { regs.f & !1 };
-        regs.iff1 = true;
-        regs.iff2 = true;
-        regs.halted = false;
         let sp = regs.sp;
         let lo = self.bus.mem[usize::from(sp)];
         let hi = self.bus.mem[usize::from(sp.wrapping_add(1))];
         regs.sp = sp.wrapping_add(2);
         regs.pc = u16::from_le_bytes([lo, hi]);
-        let border = (self.bus.mem[BORDCR] >> 3) & 7;
-        if border != self.bus.video.border {
-            self.bus.render_to(now);
-            self.bus.video.border = border;
-        }
         true
     }
 
@@ -531,6 +530,11 @@ impl Machine for Zx48 {
         let bus = &mut self.bus;
         bus.video.end_frame(&bus.mem, &mut bus.rgba);
         bus.beeper.advance(end);
+        if let Some(player) = bus.player.as_mut() {
+            // The player runs lazily on reads: bring it up to date so that
+            // `tape_playing` knows when a tape nobody reads has ended.
+            player.ear(end);
+        }
         bus.frame_start = end;
         Ok(FrameReport {
             cycles: self.cpu.regs.tstates - start,
