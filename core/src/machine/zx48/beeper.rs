@@ -51,7 +51,26 @@ impl Beeper {
     }
 
     fn boundary(sample: u64, rate: u64) -> u64 {
-        sample.saturating_mul(CLOCK) / rate
+        sample.saturating_mul(CLOCK) / rate.max(1)
+    }
+
+    /// Checks a beeper read from a save state against the machine loading
+    /// it (sample rate `rate`, CPU at T-state `now`); one that does not fit
+    /// (another sample rate, a damaged state) restarts silent at `now`
+    /// rather than producing a wrong rate or a flood of samples.
+    pub fn adopt(mut self, rate: u32, now: u64) -> Self {
+        let start = Self::boundary(self.sample, self.rate);
+        let fits = self.rate == u64::from(rate.max(1))
+            && start <= self.integrated_to
+            && self.integrated_to <= now
+            && now - self.integrated_to <= CLOCK
+            && (0..=EAR_LEVEL + MIC_LEVEL).contains(&self.level)
+            && self.area.unsigned_abs() <= (EAR_LEVEL + MIC_LEVEL) as u64 * CLOCK;
+        if !fits {
+            return Self::new(rate, now);
+        }
+        self.out.clear();
+        self
     }
 
     /// The speaker level for the EAR and MIC bits of a port $FE write.
@@ -70,7 +89,7 @@ impl Beeper {
     /// Produces the samples that end by T-state `now`.
     pub fn advance(&mut self, now: u64) {
         loop {
-            let end = Self::boundary(self.sample + 1, self.rate);
+            let end = Self::boundary(self.sample.saturating_add(1), self.rate);
             if end > now {
                 break;
             }

@@ -577,6 +577,15 @@ impl Machine for Zx48 {
                 s.ram.len()
             )));
         }
+        // The CPU is never more than one instruction past the frame's end;
+        // anything else would make the next frame run for ever or not at all.
+        let into_frame = s.regs.tstates.checked_sub(s.frame_start);
+        if into_frame.is_none_or(|t| t >= u64::from(FRAME_TSTATES)) {
+            return Err(StateError::Corrupt(format!(
+                "CPU at T-state {} of a frame starting at {}",
+                s.regs.tstates, s.frame_start
+            )));
+        }
         self.cpu = Cpu::new();
         self.cpu.regs = Registers::from(&s.regs);
         let bus = &mut self.bus;
@@ -587,7 +596,7 @@ impl Machine for Zx48 {
         bus.video = s.video;
         bus.keyboard = s.keyboard;
         bus.kempston = s.kempston;
-        bus.beeper = s.beeper;
+        bus.beeper = s.beeper.adopt(self.sample_rate, s.regs.tstates);
         bus.video.redraw(&bus.mem, &mut bus.rgba);
         Ok(())
     }
@@ -602,5 +611,34 @@ impl Machine for Zx48 {
 
     fn translated_instructions(&self) -> Option<u64> {
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A state whose checksum is right but whose contents are not: the CPU
+    /// far from its frame, another sample rate, an impossible border.
+    #[test]
+    fn damaged_state_contents_are_refused_or_tamed() {
+        let mut m = Zx48::new(&[0; ROM_SIZE], 44_100).unwrap();
+        m.run_frame().unwrap();
+        let mut s = m.state();
+        s.frame_start += 10 * u64::from(FRAME_TSTATES);
+        let far = state::encode(STATE_ID, m.program, &s);
+        let before = m.save_state();
+        assert!(matches!(m.load_state(&far), Err(StateError::Corrupt(_))));
+        assert_eq!(m.save_state(), before);
+
+        let mut s = m.state();
+        s.beeper = Beeper::new(7, 0);
+        s.video.border = 200;
+        let odd = state::encode(STATE_ID, m.program, &s);
+        m.load_state(&odd).unwrap();
+        m.run_frame().unwrap();
+        let mut audio = Vec::new();
+        m.take_audio(&mut audio);
+        assert!(audio.len() < 900, "{} samples for one frame", audio.len());
     }
 }

@@ -562,3 +562,35 @@ fn load_quote_quote_loads_a_tape_in_real_time_through_ear() {
         "the ROM loader read the same bytes the trap copied"
     );
 }
+
+#[test]
+fn a_snapshot_sets_registers_ram_and_border() {
+    let mut m = bare();
+    m.run_frame().unwrap();
+    let regs = crate::cpu::z80::Registers {
+        pc: 0x8000,
+        sp: 0xFF00,
+        a: 0x12,
+        tstates: 123_456_789,
+        ..Default::default()
+    };
+    let mut ram = vec![0u8; 0xC000];
+    ram[0x4000] = 0x3C; // $8000: INC A
+    ram[0x1800] = 0x38;
+    let snapshot = media::Snapshot {
+        regs,
+        ram,
+        border: 4,
+    };
+    m.load_snapshot(&snapshot);
+    assert_eq!(m.border(), 4);
+    assert_eq!(pixel(&m, 0, 0), PALETTE[4], "the picture is redrawn");
+    assert_eq!(pixel(&m, 48, 48), PALETTE[7], "white paper at $5800");
+    assert!(
+        m.cpu().regs.tstates < 3 * u64::from(FRAME_TSTATES),
+        "the clock is kept"
+    );
+    m.step();
+    assert_eq!(m.cpu().regs.a, 0x13);
+    assert_eq!(m.cpu().regs.pc, 0x8001);
+}

@@ -201,7 +201,7 @@ impl Video {
         // row before t (a row's pairs are its first PAIRS_PER_ROW T-states).
         let end = (row * PAIRS_PER_ROW + col.min(PAIRS_PER_ROW)).min(PAIRS);
         let flash = (self.frames / 16) % 2 == 1;
-        let border = PALETTE[usize::from(self.border)];
+        let border = PALETTE[usize::from(self.border & 7)];
         while self.beam < end {
             let row = self.beam / PAIRS_PER_ROW;
             let x = (self.beam % PAIRS_PER_ROW) * 2;
