@@ -1,6 +1,26 @@
 //! The ZX Spectrum 48K as a [`Machine`]: a Z80 at 3.5 MHz, 16 KiB of ROM,
 //! 48 KiB of RAM, the ULA, the keyboard, a Kempston joystick, the beeper
 //! and the tape.
+//!
+//! - A frame is exactly 69888 T-states from the T-state /INT goes low; the
+//!   instruction running at the end of a frame finishes and its overshoot
+//!   counts towards the next frame. The interrupt data bus reads $FF.
+//! - Contention is applied in [`BusZ80::wait_states`] for every machine
+//!   cycle and internal T-state (see [`ula`]).
+//! - Port $FE: writes set the border (bits 0-2), MIC (3) and EAR (4); reads
+//!   return the keyboard half-rows selected by A8-A15 in bits 0-4, bits 5
+//!   and 7 set, and in bit 6 the tape when one plays in real time, else the
+//!   EAR bit last written (issue 3 board). Odd ports with A5-A7 low are the
+//!   Kempston joystick; other odd ports read the floating bus.
+//! - Tapes load instantly by trapping the ROM loader (see [`LD_START`]) or
+//!   in real time through EAR; the tape is heard only through what the
+//!   program itself writes to the speaker.
+//! - Text capture: every time execution reaches $0010 (RST $10, PRINT-A)
+//!   the character in A is recorded. The ROM also prints some characters
+//!   through PRINT-A-2 ($15F2) directly (report codes, line numbers): those
+//!   are not captured.
+//! - Save states hold the CPU, RAM, ULA, input and beeper; the inserted
+//!   tape is media and is left as it is by loading a state.
 
 use super::beeper::{Beeper, CLOCK};
 use super::keyboard::{Keyboard, kempston};

@@ -18,8 +18,20 @@
 //!   four T-states of each 8-T-state group of a screen line and leaves the
 //!   bus idle ($FF) otherwise: that is what an unattached port reads.
 //!
+//! Where sources differ by a T-state we follow FUSE, whose timings the
+//! contention tables above come from: an I/O read samples the bus in its
+//! last T-state, and a read sampling at 14339 (an `IN` cycle starting at
+//! 14336) sees the bitmap byte at $4000; the sinclair.wiki table lists that
+//! fetch at 14338 in its own numbering.
+//!
 //! The visible picture is 352×288: the 256×192 screen with 48 border pixels
-//! on each side (24 T-states left and right, 48 lines above and below).
+//! on each side (24 T-states left and right, 48 lines above and below), so
+//! its top-left pixel is shown at T-state 14336 − 48·224 − 24 = 3560. The
+//! beam draws two pixels a T-state in row order. A border change takes
+//! effect at the pixel pair shown at the T-state the `OUT` reaches the ULA
+//! (no 4-T-state rounding). The ULA latches a character cell's bitmap and
+//! attribute when the beam reaches its first pixel, so a screen write shows
+//! on this frame only if it lands before then.
 
 use serde::{Deserialize, Serialize};
 
@@ -97,33 +109,35 @@ pub const fn contended(addr: u16) -> bool {
 }
 
 /// The timing of one I/O cycle starting at frame T-state `t` on `port`:
-/// the wait states it suffers and the T-state, relative to `t`, at which a
-/// write reaches the device (after the first T-state and its contention,
-/// as FUSE models it). Reads sample the bus in the cycle's last T-state.
+/// the wait states it suffers, and the offset from `t` at which a write
+/// reaches the device (the end of the cycle's first T-state, after its
+/// contention, as FUSE models it). Reads sample the bus in the cycle's last
+/// T-state.
 pub fn io_contention(port: u16, t: u32) -> (u32, u32) {
-    let ula = port & 1 == 0;
-    if contended(port) {
-        let first = contention(t);
-        let write_at = first + 1;
-        let mut now = t + write_at;
-        if ula {
-            // C:1, C:3.
+    // The cycle's T-states in pieces, each (contended, length): "C:1, C:3"
+    // waits for the ULA before the first T-state and before the other three.
+    const C1_C3: &[(bool, u32)] = &[(true, 1), (true, 3)];
+    const C1_C1_C1_C1: &[(bool, u32)] = &[(true, 1), (true, 1), (true, 1), (true, 1)];
+    const N1_C3: &[(bool, u32)] = &[(false, 1), (true, 3)];
+    const N4: &[(bool, u32)] = &[(false, 1), (false, 3)];
+    let pieces = match (contended(port), port & 1 == 0) {
+        (true, true) => C1_C3,
+        (true, false) => C1_C1_C1_C1,
+        (false, true) => N1_C3,
+        (false, false) => N4,
+    };
+    let mut now = t;
+    let mut write_at = 0;
+    for (i, &(waits, length)) in pieces.iter().enumerate() {
+        if waits {
             now += contention(now);
-        } else {
-            // C:1, C:1, C:1, C:1.
-            for _ in 0..3 {
-                now += contention(now) + 1;
-            }
-            now -= 3;
         }
-        (now - t - 1, write_at)
-    } else if ula {
-        // N:1, C:3.
-        (contention(t + 1), 1)
-    } else {
-        // N:4.
-        (0, 1)
+        now += length;
+        if i == 0 {
+            write_at = now - t;
+        }
     }
+    (now - t - 4, write_at)
 }
 
 /// Screen address of bitmap byte `column` of screen line `line`.
