@@ -83,10 +83,11 @@ pub struct Zx48Bus {
 impl Zx48Bus {
     #[inline(always)]
     fn frame_t(&self, now: u64) -> u32 {
-        // A frame's last instruction may run past its end; clamping keeps
-        // those T-states out of the ULA's tables (they are top border).
+        // A frame's last instruction may run past its end: those T-states
+        // are next frame's top border, outside every ULA table. Clamping to
+        // two frames keeps a clock set by hand from overflowing the sums.
         now.saturating_sub(self.frame_start)
-            .min(u64::from(u32::MAX)) as u32
+            .min(2 * u64::from(FRAME_TSTATES)) as u32
     }
 
     /// Draws the picture up to absolute T-state `now`.
