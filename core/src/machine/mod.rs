@@ -10,6 +10,7 @@ pub mod input_script;
 pub mod nes;
 pub mod state;
 pub mod typist;
+pub mod zx48;
 
 use state::StateError;
 
