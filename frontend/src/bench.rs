@@ -7,6 +7,7 @@
 //! the same state: stop reason, instructions, registers, cycles and a hash
 //! of all guest memory.
 
+use crate::machines::roms_dir;
 use anyhow::{Context, Result, bail};
 use clap::{Args, ValueEnum};
 use retrojit_core::bus::MappedBus;
@@ -19,7 +20,7 @@ use retrojit_translator::engine::{Engine6502Any, EngineKind};
 use serde::Serialize;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -173,16 +174,6 @@ impl Workload {
 
 /// The ROM directory: `RETROJIT_ROMS`, else `../shared/roms` next to the
 /// workspace root (the same rule as roms-test and the benches).
-fn roms_dir() -> PathBuf {
-    match std::env::var_os(ROMS_ENV) {
-        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
-        _ => Path::new(env!("CARGO_MANIFEST_DIR"))
-            .parent()
-            .unwrap_or(Path::new("."))
-            .join("../shared/roms"),
-    }
-}
-
 fn describe(reason: StopReason) -> String {
     match reason {
         StopReason::Trap { pc } => format!("trapped at ${pc:04X}"),

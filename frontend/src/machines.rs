@@ -6,6 +6,9 @@ use anyhow::{Context, Result, bail};
 use retrojit_core::cpu::mos6502::Variant;
 use retrojit_core::machine::Machine;
 use retrojit_core::machine::nes::Nes;
+use retrojit_core::machine::typist::Typist;
+use retrojit_core::machine::zx48::Zx48;
+use retrojit_core::machine::zx48::launch::{ROM_PATH as ZX48_ROM_PATH, launch};
 use retrojit_core::programs;
 use retrojit_translator::engine::mos6502::JitConfig;
 use retrojit_translator::engine::{Engine6502Any, EngineKind};
@@ -19,14 +22,20 @@ pub type NesAny = Nes<Engine6502Any>;
 const MAX_IMAGE: u64 = 64 << 20;
 
 /// How to build a machine.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct MachineOptions {
-    /// Engine running the CPU.
+    /// Engine running the CPU (6502 machines; the Z80 is interpreted).
     pub engine: EngineKind,
     /// Translator knobs (translating engines).
     pub jit: JitConfig,
     /// Host audio sample rate.
     pub sample_rate: u32,
+    /// The ZX Spectrum ROM [default: `system/zx48/48.rom` in the ROM
+    /// directory].
+    pub zx_rom: Option<PathBuf>,
+    /// Play ZX Spectrum tapes as signal through the ROM's loader instead of
+    /// loading their blocks instantly.
+    pub tape_realtime: bool,
 }
 
 impl Default for MachineOptions {
@@ -35,6 +44,8 @@ impl Default for MachineOptions {
             engine: EngineKind::Interp,
             jit: JitConfig::default(),
             sample_rate: 48_000,
+            zx_rom: None,
+            tape_realtime: false,
         }
     }
 }
@@ -44,6 +55,8 @@ impl Default for MachineOptions {
 pub enum MachineKind {
     /// An iNES / NES 2.0 cartridge image.
     Nes,
+    /// A ZX Spectrum 48K snapshot (.sna, .z80) or tape (.tap, .tzx).
+    Zx48,
 }
 
 /// Decides the machine from the file's header, then its extension.
@@ -56,10 +69,64 @@ pub fn detect(path: &Path, image: &[u8]) -> Result<MachineKind> {
         // which says what it found.
         return Ok(MachineKind::Nes);
     }
+    if image.starts_with(b"ZXTape!\x1A")
+        || matches!(extension.as_deref(), Some("sna" | "z80" | "tap" | "tzx"))
+    {
+        return Ok(MachineKind::Zx48);
+    }
     bail!(
-        "{}: unknown file type (expected an iNES/NES 2.0 cartridge image, .nes)",
+        "{}: unknown file type (expected an iNES/NES 2.0 cartridge image .nes, or a ZX Spectrum snapshot or tape: .sna, .z80, .tap, .tzx)",
         path.display()
     )
+}
+
+/// The ZX Spectrum as the frontend runs it: with a typist for `LOAD ""`.
+pub type Zx48Launched = Typist<Zx48>;
+
+/// Boots a ZX Spectrum 48K with the ROM `options` names and the snapshot
+/// or tape at `path` (BASIC when `None`).
+pub fn open_zx48(path: Option<&Path>, options: &MachineOptions) -> Result<Zx48Launched> {
+    let rom_path = options
+        .zx_rom
+        .clone()
+        .unwrap_or_else(|| roms_dir().join(ZX48_ROM_PATH));
+    let rom = std::fs::read(&rom_path).with_context(|| {
+        format!(
+            "ZX Spectrum ROM {} (give --rom FILE, or set RETROJIT_ROMS to the ROM directory)",
+            rom_path.display()
+        )
+    })?;
+    let media = match path {
+        Some(path) => Some((path, read_image(path)?)),
+        None => None,
+    };
+    let named = media.as_ref().map(|(path, bytes)| {
+        let name = path.file_name().unwrap_or_default().to_string_lossy();
+        (name.into_owned(), bytes.as_slice())
+    });
+    let zx = launch(
+        &rom,
+        named.as_ref().map(|(name, bytes)| (name.as_str(), *bytes)),
+        options.tape_realtime,
+        options.sample_rate,
+    )
+    .with_context(|| match path {
+        Some(path) => path.display().to_string(),
+        None => rom_path.display().to_string(),
+    })?;
+    Ok(zx)
+}
+
+/// The ROM directory: `$RETROJIT_ROMS`, else `../shared/roms` next to the
+/// workspace this binary was built from.
+pub fn roms_dir() -> PathBuf {
+    match std::env::var_os("RETROJIT_ROMS") {
+        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
+        _ => Path::new(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .unwrap_or(Path::new("."))
+            .join("../shared/roms"),
+    }
 }
 
 /// Reads a whole media file, refusing empty and absurdly large ones.
@@ -126,6 +193,7 @@ pub fn open(path: Option<&Path>, options: &MachineOptions) -> Result<Box<dyn Mac
             let image = read_image(path)?;
             match detect(path, &image)? {
                 MachineKind::Nes => Ok(Box::new(open_nes(Some(path), options)?)),
+                MachineKind::Zx48 => Ok(Box::new(open_zx48(Some(path), options)?)),
             }
         }
     }

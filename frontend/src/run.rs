@@ -33,6 +33,10 @@ pub enum MachineKind {
     /// NTSC NES: iNES / NES 2.0 cartridges, run for --frames frames.
     #[value(name = "nes")]
     Nes,
+    /// ZX Spectrum 48K: snapshots (.sna, .z80) and tapes (.tap, .tzx), run
+    /// for --frames frames.
+    #[value(name = "zx48")]
+    Zx48,
 }
 
 /// Arguments of `retrojit run`.
@@ -84,16 +88,26 @@ pub struct RunArgs {
     /// Write /tmp/perf-<pid>.map so `perf report` names generated code.
     #[arg(long)]
     pub perf_map: bool,
-    /// Frames to run (nes) [default: 300, five seconds of NTSC time].
+    /// Frames to run (nes, zx48) [default: 300, five or six seconds].
     #[arg(long, value_parser = count)]
     pub frames: Option<u64>,
-    /// Save the last frame as a PNG file (nes).
+    /// Save the last frame as a PNG file (nes, zx48).
     #[arg(long, value_name = "PNG")]
     pub screenshot: Option<PathBuf>,
-    /// Controller input (nes): one `FRAME PAD BUTTONS` line per change,
-    /// e.g. `60 1 Start`, `65 1 -`, `90 1 Right+A`; `#` comments.
+    /// Controller and keyboard input (nes, zx48): one `FRAME PAD BUTTONS`
+    /// line per change, e.g. `60 1 Start`, `65 1 -`, `90 1 Right+A`, or
+    /// `FRAME keys KEYS` for the keyboard (`100 keys J`, `110 keys Ctrl+P`);
+    /// `#` comments.
     #[arg(long, value_name = "FILE")]
     pub input_script: Option<PathBuf>,
+    /// ZX Spectrum 48K ROM, 16 KiB (zx48) [default: system/zx48/48.rom in
+    /// the ROM directory].
+    #[arg(long, value_name = "FILE")]
+    pub rom: Option<PathBuf>,
+    /// Play ZX Spectrum tapes in real time through the ROM's loader (zx48;
+    /// the machine boots and types LOAD "" before the tape starts).
+    #[arg(long)]
+    pub tape_realtime: bool,
 }
 
 /// Frames `run --machine nes` runs without --frames.
@@ -128,20 +142,26 @@ pub fn run(args: &RunArgs) -> Result<ExitCode> {
         Some(machine) => machine,
         None => detect(args.file.as_deref())?,
     };
-    if machine != MachineKind::Nes
+    let frame_based = matches!(machine, MachineKind::Nes | MachineKind::Zx48);
+    if !frame_based
         && (args.frames.is_some() || args.screenshot.is_some() || args.input_script.is_some())
     {
-        bail!("--frames, --screenshot and --input-script are for --machine nes");
+        bail!("--frames, --screenshot and --input-script are for --machine nes and zx48");
+    }
+    if machine != MachineKind::Zx48 && (args.rom.is_some() || args.tape_realtime) {
+        bail!("--rom and --tape-realtime are for --machine zx48");
     }
     match machine {
         MachineKind::Bare6502 => run_bare6502(args),
         MachineKind::Cpm => run_cpm(args),
         MachineKind::Nes => run_nes(args),
+        MachineKind::Zx48 => run_zx48(args),
     }
 }
 
 /// The machine a file is for: .COM is CP/M, an iNES header (or .nes) the
-/// NES, anything else a raw 6502 image.
+/// NES, ZX Spectrum snapshots and tapes the ZX Spectrum, anything else a
+/// raw 6502 image.
 fn detect(file: Option<&Path>) -> Result<MachineKind> {
     let Some(file) = file else {
         return Ok(MachineKind::Bare6502);
@@ -154,15 +174,14 @@ fn detect(file: Option<&Path>) -> Result<MachineKind> {
         Some("nes") => return Ok(MachineKind::Nes),
         _ => {}
     }
-    let mut magic = [0u8; 4];
-    let is_ines = std::fs::File::open(file)
-        .and_then(|mut f| f.read_exact(&mut magic))
-        .is_ok()
-        && machines::detect(file, &magic).is_ok();
-    Ok(if is_ines {
-        MachineKind::Nes
-    } else {
-        MachineKind::Bare6502
+    let mut magic = [0u8; 8];
+    let read = std::fs::File::open(file)
+        .and_then(|mut f| f.read(&mut magic))
+        .unwrap_or(0);
+    Ok(match machines::detect(file, &magic[..read]) {
+        Ok(machines::MachineKind::Nes) => MachineKind::Nes,
+        Ok(machines::MachineKind::Zx48) => MachineKind::Zx48,
+        Err(_) => MachineKind::Bare6502,
     })
 }
 
@@ -201,25 +220,8 @@ fn attach_debug_output(args: &RunArgs, engine: &mut Engine6502Any) -> Result<()>
 }
 
 fn run_nes(args: &RunArgs) -> Result<ExitCode> {
-    if args.cycles.is_some() || args.stop_at.is_some() || args.start.is_some() {
-        bail!(
-            "--machine nes runs whole frames: use --frames instead of --cycles, --stop-at or --start"
-        );
-    }
-    let script = match &args.input_script {
-        Some(path) => {
-            let text =
-                std::fs::read_to_string(path).with_context(|| format!("{}", path.display()))?;
-            InputScript::parse(&text).with_context(|| format!("{}", path.display()))?
-        }
-        None => InputScript::default(),
-    };
-    let options = MachineOptions {
-        engine: args.engine,
-        jit: jit_config(args),
-        ..MachineOptions::default()
-    };
-    let mut nes = machines::open_nes(args.file.as_deref(), &options)?;
+    let script = frame_run_script(args)?;
+    let mut nes = machines::open_nes(args.file.as_deref(), &machine_options(args))?;
     attach_debug_output(args, nes.engine_mut())?;
     match &args.file {
         Some(file) => println!(
@@ -229,52 +231,109 @@ fn run_nes(args: &RunArgs) -> Result<ExitCode> {
         ),
         None => println!("no FILE given: running the built-in NES demo"),
     }
+    let finished = run_frames(args, &mut nes, &script)?;
+    if let Some(divergence) = nes.engine().divergence() {
+        eprintln!("{divergence}");
+    }
+    if let Some(stats) = nes.engine().stats() {
+        println!("{stats}");
+    }
+    if let Some(file) = &args.file {
+        machines::save_battery(&nes, file)?;
+    }
+    Ok(finished)
+}
+
+fn run_zx48(args: &RunArgs) -> Result<ExitCode> {
+    if args.engine != EngineKind::Interp {
+        bail!("the Z80 has no translator yet: use --engine interp with --machine zx48");
+    }
+    let script = frame_run_script(args)?;
+    let mut zx = machines::open_zx48(args.file.as_deref(), &machine_options(args))?;
+    match &args.file {
+        Some(file) => println!("{}: ZX Spectrum 48K", file.display()),
+        None => println!("no FILE given: the ZX Spectrum 48K starts in BASIC"),
+    }
+    let finished = run_frames(args, &mut zx, &script)?;
+    let printed = zx.machine_mut().take_printed();
+    if !printed.is_empty() {
+        println!(
+            "printed through RST $10: {:?}",
+            String::from_utf8_lossy(&printed)
+        );
+    }
+    Ok(finished)
+}
+
+/// Options for the machines `run` builds.
+fn machine_options(args: &RunArgs) -> MachineOptions {
+    MachineOptions {
+        engine: args.engine,
+        jit: jit_config(args),
+        zx_rom: args.rom.clone(),
+        tape_realtime: args.tape_realtime,
+        ..MachineOptions::default()
+    }
+}
+
+/// The --input-script of a frame-based run, after refusing the options
+/// that only instruction-based machines take.
+fn frame_run_script(args: &RunArgs) -> Result<InputScript> {
+    if args.cycles.is_some() || args.stop_at.is_some() || args.start.is_some() {
+        bail!(
+            "this machine runs whole frames: use --frames instead of --cycles, --stop-at or --start"
+        );
+    }
+    Ok(match &args.input_script {
+        Some(path) => {
+            let text =
+                std::fs::read_to_string(path).with_context(|| format!("{}", path.display()))?;
+            InputScript::parse(&text).with_context(|| format!("{}", path.display()))?
+        }
+        None => InputScript::default(),
+    })
+}
+
+/// Runs --frames frames of `machine` with `script` as input and prints the
+/// frame and sound hashes, the speed and the screenshot.
+fn run_frames(args: &RunArgs, machine: &mut dyn Machine, script: &InputScript) -> Result<ExitCode> {
     let frames = args.frames.unwrap_or(DEFAULT_FRAMES);
     let mut audio = Vec::new();
     let mut audio_hash = AudioHash::default();
     let mut cycles = 0;
     let started = Instant::now();
     for frame in 0..frames {
-        nes.set_input(&script.input_at(frame));
-        match nes.run_frame() {
+        machine.set_input(&script.input_at(frame));
+        match machine.run_frame() {
             Ok(report) => cycles += report.cycles,
             Err(e) => {
                 println!("stopped in frame {frame}: {e}");
-                if let Some(divergence) = nes.engine().divergence() {
-                    eprintln!("{divergence}");
-                }
                 return Ok(ExitCode::FAILURE);
             }
         }
         audio.clear();
-        nes.take_audio(&mut audio);
+        machine.take_audio(&mut audio);
         audio_hash.add(&audio);
     }
     let seconds = started.elapsed().as_secs_f64();
-    let emulated = frames as f64 / nes.frame_rate();
+    let emulated = frames as f64 / machine.frame_rate();
     println!(
         "{frames} frames: frame hash {:016x}, audio hash {:016x} ({} samples)",
-        fnv1a64(nes.framebuffer()),
+        fnv1a64(machine.framebuffer()),
         audio_hash.hash.finish(),
         audio_hash.samples
     );
     println!(
         "{} instructions, {cycles} cycles, {seconds:.3} s ({:.1} frames/s, {:.1}x real time, {:.1} guest MIPS)",
-        nes.instructions(),
+        machine.instructions(),
         frames as f64 / seconds.max(1e-9),
         emulated / seconds.max(1e-9),
-        mips(nes.instructions(), seconds)
+        mips(machine.instructions(), seconds)
     );
-    if let Some(stats) = nes.engine().stats() {
-        println!("{stats}");
-    }
     if let Some(path) = &args.screenshot {
-        let (width, height) = nes.screen_size();
-        screenshot::save_png(path, width, height, nes.framebuffer())?;
+        let (width, height) = machine.screen_size();
+        screenshot::save_png(path, width, height, machine.framebuffer())?;
         println!("screenshot: {}", path.display());
-    }
-    if let Some(file) = &args.file {
-        machines::save_battery(&nes, file)?;
     }
     Ok(ExitCode::SUCCESS)
 }

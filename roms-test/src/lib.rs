@@ -16,3 +16,4 @@ pub mod singlestep;
 pub mod sst6502;
 pub mod sst6502_jit;
 pub mod z80suites;
+pub mod zx;

@@ -11,7 +11,7 @@ use roms_test::runner::{
     CpmCheck, RunContext, run_cpm, run_fuse, run_sst_z80, run_sst6502, run_suite,
 };
 use roms_test::z80suites::cpm;
-use roms_test::{bare, blargg, nestest, roms};
+use roms_test::{bare, blargg, nestest, roms, zx};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -109,6 +109,20 @@ enum Command {
         #[arg(long, default_value_t = 60 * 60)]
         max_frames: u64,
     },
+    /// Load a ZX Spectrum tape on the 48K ROM (`LOAD ""` typed, the ROM's
+    /// loader trapped) and run it headless, printing the text the machine
+    /// prints through RST $10. Passes when every block loaded (and, with
+    /// --expect, the text appeared).
+    Zx {
+        /// The .tap or .tzx file.
+        tape: PathBuf,
+        /// Frames to run (50 a second).
+        #[arg(long, default_value_t = 500)]
+        frames: u64,
+        /// Text the run must print.
+        #[arg(long, value_name = "TEXT")]
+        expect: Option<String>,
+    },
     /// Run FUSE's Z80 unit tests: registers, memory, T-states and bus events.
     Fuse {
         /// tests.in: the cases.
@@ -140,7 +154,7 @@ impl Command {
     /// Whether the command runs Z80 code, which only the interpreter can.
     fn is_z80(&self) -> bool {
         match self {
-            Self::Cpm { .. } | Self::Fuse { .. } => true,
+            Self::Cpm { .. } | Self::Fuse { .. } | Self::Zx { .. } => true,
             Self::Sst { cpu, .. } => matches!(cpu, SstCpu::Z80),
             Self::Klaus { .. } | Self::Nestest { .. } | Self::Blargg { .. } => false,
         }
@@ -219,6 +233,29 @@ fn run(cli: Cli) -> Result<Vec<SuiteResult>> {
                 }
                 SstCpu::Z80 => vec![run_sst_z80("sst-z80", &paths)],
             }
+        }
+        Some(Command::Zx {
+            tape,
+            frames,
+            expect,
+        }) => {
+            if !tape.exists() {
+                bail!("{}: no such file", tape.display());
+            }
+            let mut out = std::io::stdout().lock();
+            let result = zx::run(
+                &tape.display().to_string(),
+                &tape,
+                frames,
+                expect.as_deref(),
+                &ctx.roms_dir,
+                |text| {
+                    let _ = write!(out, "{text}");
+                    let _ = out.flush();
+                },
+            );
+            let _ = writeln!(out);
+            vec![result]
         }
         Some(Command::Blargg { roms, max_frames }) => {
             for path in &roms {

@@ -116,6 +116,17 @@ pub enum TestSpec {
         /// The golden hash.
         frame_hash: String,
     },
+    /// A ZX Spectrum tape loaded with `LOAD ""` on the 48K ROM and run for
+    /// `frames` frames: the text printed through RST $10 must contain
+    /// `expect`, and every block must have loaded.
+    ZxTape {
+        /// The .tap or .tzx file.
+        tape: String,
+        /// Frames to run.
+        frames: u64,
+        /// Text the run must print.
+        expect: String,
+    },
     /// blargg NES test ROMs judged through the `$6000` protocol; each ROM
     /// is a case.
     Blargg {
@@ -137,9 +148,11 @@ impl TestSpec {
             Self::Bare6502 { .. }
             | Self::Nestest { .. }
             | Self::Sst6502 { .. }
-            | Self::Blargg { .. }
-            | Self::Frames { .. } => true,
-            Self::Cpm { .. } | Self::Fuse { .. } | Self::SstZ80 { .. } => engine == Engine::Interp,
+            | Self::Blargg { .. } => true,
+            Self::Frames { rom, .. } => !crate::frames::is_zx48(rom) || engine == Engine::Interp,
+            Self::Cpm { .. } | Self::Fuse { .. } | Self::SstZ80 { .. } | Self::ZxTape { .. } => {
+                engine == Engine::Interp
+            }
         }
     }
 }

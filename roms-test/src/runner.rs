@@ -6,7 +6,7 @@ use crate::engine::Engine;
 use crate::manifest::{Suite, TestSpec, Z80_INTERP_ONLY};
 use crate::report::SuiteResult;
 use crate::z80suites::{cpm, fuse, sst as sst_z80};
-use crate::{bare, blargg, frames, nestest, progress, sst6502, sst6502_jit};
+use crate::{bare, blargg, frames, nestest, progress, sst6502, sst6502_jit, zx};
 use indicatif::ProgressBar;
 use retrojit_core::cpu::mos6502::Variant;
 use std::io::Write;
@@ -168,7 +168,22 @@ pub fn run_suite(ctx: &RunContext, suite: &Suite, engine: Engine) -> SuiteResult
                     // Checked when the manifest was loaded.
                     frame_hash: u64::from_str_radix(frame_hash, 16).unwrap_or_default(),
                 },
+                &ctx.roms_dir,
             );
+            spinner.finish_and_clear();
+            result
+        }
+        TestSpec::ZxTape {
+            tape,
+            frames,
+            expect,
+        } => {
+            let tape = resolve(tape);
+            if !tape.exists() {
+                return ctx.missing(name, engine, &tape);
+            }
+            let spinner = progress::spinner(name);
+            let result = zx::run(name, &tape, *frames, Some(expect), &ctx.roms_dir, |_| {});
             spinner.finish_and_clear();
             result
         }

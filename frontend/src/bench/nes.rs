@@ -6,7 +6,8 @@
 //! state a run ended in (rendering on, sound playing), ticking on without
 //! the CPU.
 
-use super::{Progress, roms_dir};
+use super::Progress;
+use crate::machines::roms_dir;
 use anyhow::{Context, Result, bail};
 use retrojit_core::bus::Bus6502;
 use retrojit_core::cpu::mos6502::Variant;

@@ -63,8 +63,18 @@ SDL_VIDEODRIVER choose SDL's drivers (dummy audio: no sound card needed).";
 // Without SDL only the error path runs, and it reads none of them.
 #[cfg_attr(not(feature = "sdl"), allow(dead_code))]
 pub struct PlayArgs {
-    /// ROM to play (.nes). Omit it for the built-in NES demo.
+    /// What to play: an NES cartridge (.nes) or a ZX Spectrum 48K
+    /// snapshot or tape (.sna, .z80, .tap, .tzx; tapes load with `LOAD ""`
+    /// typed for you). Omit it for the built-in NES demo.
     pub file: Option<PathBuf>,
+    /// ZX Spectrum 48K ROM, 16 KiB [default: system/zx48/48.rom in the ROM
+    /// directory, $RETROJIT_ROMS or ../shared/roms].
+    #[arg(long, value_name = "FILE")]
+    pub rom: Option<PathBuf>,
+    /// Play ZX Spectrum tapes in real time, as the signal on EAR through
+    /// the ROM's own loader, instead of loading their blocks instantly.
+    #[arg(long)]
+    pub tape_realtime: bool,
     /// Execution engine: interp, jit or lockstep [default: from the
     /// configuration].
     #[arg(long, value_parser = engine)]

@@ -43,6 +43,8 @@ pub fn play(args: &PlayArgs) -> Result<ExitCode> {
             ..JitConfig::default()
         },
         sample_rate: SAMPLE_RATE,
+        zx_rom: args.rom.clone(),
+        tape_realtime: args.tape_realtime,
     };
     let mut machine = machines::open(args.file.as_deref(), &options)?;
     let outcome = run(machine.as_mut(), args, &config);

@@ -535,6 +535,10 @@ impl Machine for Zx48 {
         "ZX Spectrum 48K"
     }
 
+    fn has_keyboard(&self) -> bool {
+        true
+    }
+
     fn frame_rate(&self) -> f64 {
         FRAME_RATE
     }

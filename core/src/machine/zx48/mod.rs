@@ -4,6 +4,7 @@
 
 pub mod beeper;
 pub mod keyboard;
+pub mod launch;
 pub mod machine;
 pub mod ula;
 

@@ -1,14 +1,17 @@
-//! The NES machine against blargg's CPU test ROMs and the manifest's golden
-//! frames: under the JIT where the host has one (AArch64; the interpreter
-//! is covered there by the native run), else under the interpreter. Skips
-//! with a message when the ROMs are absent, unless
+//! The machines against public ROMs: the NES against blargg's CPU test
+//! ROMs, every golden frame of the manifest (NES and ZX Spectrum), and a
+//! ZX Spectrum tape loading through the ROM. 6502 code runs under the JIT
+//! where the host has one (AArch64; the interpreter is covered there by the
+//! native run), else under the interpreter; the Z80 always interprets.
+//! Skips with a message when the ROMs are absent, unless
 //! `RETROJIT_REQUIRE_ROMS=1`.
 
 use roms_test::blargg;
 use roms_test::engine::Engine;
 use roms_test::frames::{self, GoldenFrame};
 use roms_test::manifest::{DEFAULT_MANIFEST, Manifest, TestSpec};
-use roms_test::roms::require_or_skip;
+use roms_test::roms::{default_roms_dir, require_or_skip};
+use roms_test::zx;
 use std::path::Path;
 
 fn engines() -> Vec<Engine> {
@@ -96,7 +99,10 @@ fn golden_frames_match() {
             frame_hash: u64::from_str_radix(frame_hash, 16).unwrap(),
         };
         for engine in engines() {
-            let result = frames::run(&suite.name, engine, &golden);
+            if !suite.test.runs_under(engine) {
+                continue;
+            }
+            let result = frames::run(&suite.name, engine, &golden, &default_roms_dir());
             assert_eq!(
                 result.passed,
                 1,
@@ -108,4 +114,23 @@ fn golden_frames_match() {
         }
     }
     eprintln!("golden frames: {checked} runs matched");
+}
+
+#[test]
+fn a_zx_spectrum_tape_loads_through_the_rom() {
+    let Some(tape) = require_or_skip(
+        "a_zx_spectrum_tape_loads_through_the_rom",
+        "games/zx/znake/znake.tap",
+    ) else {
+        return;
+    };
+    let result = zx::run(
+        "znake",
+        &tape,
+        300,
+        Some("Bytes: znake"),
+        &default_roms_dir(),
+        |_| {},
+    );
+    assert_eq!(result.passed, 1, "{}", result.messages.join("\n"));
 }
