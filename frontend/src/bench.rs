@@ -25,6 +25,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 mod nes;
+mod zx;
 
 /// Where the ROM directory is named, as everywhere in retrojit.
 const ROMS_ENV: &str = "RETROJIT_ROMS";
@@ -47,6 +48,9 @@ pub enum WorkloadChoice {
     /// NES frames: the built-in demo, and Concentration Room and nes15
     /// from the ROM directory when present.
     Nes,
+    /// ZX Spectrum 48K frames (interpreter): BASIC's idle loop, and znake
+    /// from tape when present (needs the 48K ROM).
+    Zx,
     /// All of them.
     All,
 }
@@ -64,7 +68,7 @@ pub struct BenchArgs {
     /// Timed runs per workload and engine; the fastest is reported.
     #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]
     pub repeat: u32,
-    /// Frames per NES run (nes workloads).
+    /// Frames per machine run (nes and zx workloads).
     #[arg(long, default_value_t = 600, value_parser = clap::value_parser!(u64).range(1..))]
     pub frames: u64,
     /// Also write the results as JSON to FILE.
@@ -329,6 +333,7 @@ struct JsonReport<'a> {
     repeat: u32,
     results: &'a [Measurement],
     nes: &'a [nes::NesMeasurement],
+    zx48: &'a [zx::ZxMeasurement],
 }
 
 /// A one-line progress message on stderr, shown only on a terminal and
@@ -393,6 +398,14 @@ pub fn bench(args: &BenchArgs) -> Result<ExitCode> {
     } else {
         Vec::new()
     };
+    let zx48 = match args.workload {
+        WorkloadChoice::Zx => zx::measure_all(args.repeat, args.frames)?,
+        WorkloadChoice::All => zx::measure_all(args.repeat, args.frames).unwrap_or_else(|e| {
+            eprintln!("skipping zx48: {e:#}");
+            Vec::new()
+        }),
+        _ => Vec::new(),
+    };
 
     if !results.is_empty() {
         println!();
@@ -407,12 +420,17 @@ pub fn bench(args: &BenchArgs) -> Result<ExitCode> {
         println!();
         nes::print_table(&nes);
     }
+    if !zx48.is_empty() {
+        println!();
+        zx::print_table(&zx48);
+    }
     if let Some(path) = &args.json {
         let report = JsonReport {
             arch: std::env::consts::ARCH,
             repeat: args.repeat,
             results: &results,
             nes: &nes,
+            zx48: &zx48,
         };
         let text = serde_json::to_string_pretty(&report).context("encoding the JSON report")?;
         std::fs::write(path, text + "\n").with_context(|| format!("{}", path.display()))?;

@@ -32,16 +32,23 @@ enum Command {
     /// 6502 and checks its result against the same CRC computed on the host.
     ///
     /// Machines: `bare6502` (NMOS 6502, 64 KiB RAM; the run stops on a jump
-    /// or branch to itself, a JAM opcode, --stop-at or --cycles).
+    /// or branch to itself, a JAM opcode, --stop-at or --cycles), `cpm`
+    /// (Z80 CP/M programs, .COM), `nes` (iNES cartridges; without FILE the
+    /// built-in demo) and `zx48` (ZX Spectrum 48K snapshots and tapes;
+    /// without FILE, BASIC): these two run --frames frames and print the
+    /// last frame's hash, a hash of the sound and the speed.
     Run(run::RunArgs),
-    /// Time the 6502 engines against each other on the same workloads.
+    /// Time the engines against each other on the same workloads.
     ///
     /// Runs Klaus Dormann's functional test (from the ROM directory:
     /// $RETROJIT_ROMS, else ../shared/roms next to the workspace; skipped
     /// with a message when absent) and the built-in CRC-16 loop under each
     /// engine, in this process, and prints guest instructions, cycles, the
     /// best time of --repeat runs, guest MIPS and the speed-up over the
-    /// interpreter, then the JIT's compile statistics.
+    /// interpreter, then the JIT's compile statistics. `--workload nes`
+    /// times NES frames (the built-in demo and the homebrew games) per
+    /// engine with the CPU's share of the time; `--workload zx` times the
+    /// ZX Spectrum's BASIC idle loop and znake (frames/s, emulated MHz).
     ///
     /// Every run is checked: it must reach the workload's success trap (and
     /// the CRC must match the host's), and all runs of all engines must end
