@@ -299,22 +299,32 @@ impl<'a> Reader<'a> {
         self.bytes.len() - self.pos
     }
 
+    /// The next `n` bytes, or the error `truncated` makes of how many are
+    /// left.
+    fn take(
+        &mut self,
+        n: usize,
+        truncated: impl FnOnce(usize) -> MediaError,
+    ) -> Result<&'a [u8], MediaError> {
+        if n > self.left() {
+            return Err(truncated(self.left()));
+        }
+        let out = &self.bytes[self.pos..self.pos + n];
+        self.pos += n;
+        Ok(out)
+    }
+
     /// The next `n` bytes of a fixed-size structure called `what`.
     pub(crate) fn fixed(
         &mut self,
         n: usize,
         what: impl Fn() -> String,
     ) -> Result<&'a [u8], MediaError> {
-        if n > self.left() {
-            return Err(MediaError::TruncatedFixed {
-                what: what(),
-                length: n,
-                left: self.left(),
-            });
-        }
-        let out = &self.bytes[self.pos..self.pos + n];
-        self.pos += n;
-        Ok(out)
+        self.take(n, |left| MediaError::TruncatedFixed {
+            what: what(),
+            length: n,
+            left,
+        })
     }
 
     /// The next `n` bytes, whose length came from the field `what`.
@@ -323,16 +333,11 @@ impl<'a> Reader<'a> {
         n: usize,
         what: impl Fn() -> String,
     ) -> Result<&'a [u8], MediaError> {
-        if n > self.left() {
-            return Err(MediaError::Truncated {
-                what: what(),
-                length: n,
-                left: self.left(),
-            });
-        }
-        let out = &self.bytes[self.pos..self.pos + n];
-        self.pos += n;
-        Ok(out)
+        self.take(n, |left| MediaError::Truncated {
+            what: what(),
+            length: n,
+            left,
+        })
     }
 
     /// The rest of the bytes.
