@@ -68,8 +68,6 @@ pub struct NesBus {
     controllers: [Controller; 2],
     /// CPU cycles since power-on, DMA stalls included.
     clock: u64,
-    /// Cycles the CPU spent halted by DMA.
-    stalled: u64,
     /// PPU dots since power-on (the mapper's time base for A12 filtering).
     dots: u64,
     /// The last value on the CPU data bus: what unmapped reads return.
@@ -114,7 +112,6 @@ impl NesBus {
             ciram: [0; 2048],
             controllers: Default::default(),
             clock: 0,
-            stalled: 0,
             dots: 0,
             open_bus: 0,
         })
@@ -143,11 +140,6 @@ impl NesBus {
     /// CPU cycles since power-on, DMA stalls included.
     pub fn clock(&self) -> u64 {
         self.clock
-    }
-
-    /// Cycles the CPU has spent halted by DMA since power-on.
-    pub fn stalled_cycles(&self) -> u64 {
-        self.stalled
     }
 
     /// PRG RAM ($6000-$7FFF and beyond, as the board has it).
@@ -252,20 +244,13 @@ impl NesBus {
         });
     }
 
-    /// One cycle in which the CPU is halted while a DMA unit accesses the
-    /// bus (or waits).
-    fn stall<T>(&mut self, access: impl FnOnce(&mut Self) -> T) -> T {
-        self.stalled += 1;
-        self.cycle(access)
-    }
-
     /// The DMC's sample fetch: it halts the CPU on a read cycle for the
     /// common four cycles (halt, dummy, alignment, then the fetch itself).
     fn dmc_dma(&mut self, addr: u16) {
         for _ in 0..3 {
-            self.stall(|_| ());
+            self.cycle(|_| ());
         }
-        let value = self.stall(|bus| bus.peek(addr));
+        let value = self.cycle(|bus| bus.peek(addr));
         self.apu.dmc_dma_complete(value);
     }
 
@@ -273,18 +258,18 @@ impl NesBus {
     /// with a read (get) cycle when needed, then 256 read/write pairs into
     /// $2004: 513 or 514 cycles.
     fn oam_dma(&mut self, page: u8) {
-        self.stall(|_| ());
+        self.cycle(|_| ());
         if self.clock & 1 == 1 {
-            self.stall(|_| ());
+            self.cycle(|_| ());
         }
         let base = u16::from(page) << 8;
         for i in 0..=0xFFu16 {
-            let value = self.stall(|bus| {
+            let value = self.cycle(|bus| {
                 let value = bus.peek(base | i);
                 bus.open_bus = value;
                 value
             });
-            self.stall(|bus| {
+            self.cycle(|bus| {
                 bus.with_ppu(|ppu, cart| ppu.write_register(0x2004, value, cart));
             });
         }

@@ -93,17 +93,6 @@ impl<E: Engine6502<NesBus>> Nes<E> {
         &mut self.engine
     }
 
-    /// Runs the CPU for at least `cycles` CPU cycles (the last instruction
-    /// completes), with devices and interrupts exact.
-    pub fn run_cycles(&mut self, cycles: u64) -> Result<u64, MachineError> {
-        let end = self.bus.clock() + cycles;
-        let mut instructions = 0;
-        while self.bus.clock() < end {
-            instructions += self.run_slice(end - self.bus.clock())?;
-        }
-        Ok(instructions)
-    }
-
     /// Runs for about `cycles` CPU cycles: the engine counts CPU cycles,
     /// the bus also DMA stalls, so the caller loops on the bus clock.
     fn run_slice(&mut self, cycles: u64) -> Result<u64, MachineError> {
