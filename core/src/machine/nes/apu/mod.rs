@@ -100,6 +100,7 @@ impl Apu {
             self.noise.length.apply_staged();
         }
         self.triangle.clock_timer();
+        self.dmc.tick_start_delay();
         if !self.odd_cycle() {
             self.pulse1.clock_timer();
             self.pulse2.clock_timer();
@@ -182,7 +183,7 @@ impl Apu {
         self.pulse2.length.set_enabled(value & 0x02 != 0);
         self.triangle.length.set_enabled(value & 0x04 != 0);
         self.noise.length.set_enabled(value & 0x08 != 0);
-        self.dmc.set_enabled(value & 0x10 != 0);
+        self.dmc.set_enabled(value & 0x10 != 0, self.odd_cycle());
     }
 
     /// Frame IRQ flag or DMC IRQ flag.

@@ -300,7 +300,7 @@ fn status_bits() {
     apu.write_register(0x400B, 0x08);
     apu.write_register(0x400F, 0x08);
     apu.write_register(0x4010, 0x80);
-    apu.tick();
+    run(&mut apu, 3);
     assert_eq!(apu.read_status(), 0x1F);
     // Fetch the one-byte sample: bit 4 drops, the DMC IRQ (bit 7) rises.
     assert_eq!(apu.dmc_dma_request(), Some(0xC000));
@@ -341,7 +341,7 @@ fn dmc_fetches_at_its_rate_and_raises_its_irq_at_the_end() {
     assert_eq!(fetches.len(), 17);
     let addresses: Vec<u16> = fetches.iter().map(|&(_, a)| a).collect();
     assert_eq!(addresses, (0xC040..0xC051).collect::<Vec<u16>>());
-    assert_eq!(fetches[0].0, 0, "the first fetch is requested at once");
+    assert_eq!(fetches[0].0, 3, "3 cycles after the write on an APU cycle");
     for pair in fetches[1..].windows(2) {
         assert_eq!(pair[1].0 - pair[0].0, 8 * 54, "one byte per 8 output bits");
     }
@@ -350,6 +350,23 @@ fn dmc_fetches_at_its_rate_and_raises_its_irq_at_the_end() {
     // Writing $4010 with IRQ disabled acknowledges the interrupt.
     apu.write_register(0x4010, 0x0F);
     assert!(!apu.irq_line());
+}
+
+#[test]
+fn dmc_first_fetch_waits_3_or_4_cycles_after_the_4015_write() {
+    for odd in [false, true] {
+        let mut apu = settled_even();
+        if odd {
+            apu.tick();
+        }
+        apu.write_register(0x4015, 0x10);
+        let delay = if odd { 4 } else { 3 };
+        for _ in 0..delay {
+            assert_eq!(apu.dmc_dma_request(), None);
+            apu.tick();
+        }
+        assert_eq!(apu.dmc_dma_request(), Some(0xC000));
+    }
 }
 
 #[test]
@@ -376,6 +393,7 @@ fn dmc_restarts_only_when_finished_and_direct_load_sets_level() {
     apu.write_register(0x4012, 0x10);
     // Still one byte remaining: enabling again does not restart.
     apu.write_register(0x4015, 0x10);
+    run(&mut apu, 3);
     assert_eq!(apu.dmc_dma_request(), Some(0xC000));
     apu.dmc_dma_complete(0);
     apu.write_register(0x4015, 0x10);
