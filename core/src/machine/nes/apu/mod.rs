@@ -53,11 +53,12 @@ impl Apu {
     pub const CPU_HZ: f64 = 1_789_772.727_272_727_3;
 
     /// Power-on state, producing `sample_rate` samples per emulated second
-    /// (e.g. 48000). As on hardware, $00 has just been written to $4017; the
-    /// CPU's reset sequence then makes up most of the 9-12 cycles blargg
-    /// measured between that write and the first instruction.
+    /// (e.g. 48000). As on hardware, $00 was written to $4017 shortly before:
+    /// [`Self::WRITE_LEAD`] cycles, which with the CPU's 7-cycle reset
+    /// sequence ticked through the APU puts the first instruction 10 cycles
+    /// after that write (blargg's apu_reset/4017_timing accepts 9-12).
     pub fn new(sample_rate: u32) -> Self {
-        Self {
+        let mut apu = Self {
             pulse1: Pulse::new(true),
             pulse2: Pulse::new(false),
             triangle: Triangle::default(),
@@ -67,6 +68,18 @@ impl Apu {
             cycle: 0,
             length_staged: false,
             output: Output::new(sample_rate),
+        };
+        apu.run_write_lead();
+        apu
+    }
+
+    /// Cycles between the implicit $4017 write of power-on and reset and
+    /// the state [`Self::new`] and [`Self::reset`] leave.
+    const WRITE_LEAD: u32 = 3;
+
+    fn run_write_lead(&mut self) {
+        for _ in 0..Self::WRITE_LEAD {
+            self.tick();
         }
     }
 
@@ -79,6 +92,7 @@ impl Apu {
         self.frame.reset(self.odd_cycle());
         self.triangle.reset_phase();
         self.dmc.reset_level();
+        self.run_write_lead();
     }
 
     fn odd_cycle(&self) -> bool {

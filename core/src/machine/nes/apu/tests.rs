@@ -15,7 +15,8 @@ fn run(apu: &mut Apu, cycles: u64) {
 /// sequence 3 cycles later.
 fn settled_even() -> Apu {
     let mut apu = Apu::new(RATE);
-    run(&mut apu, 10);
+    let align = apu.cycle % 2;
+    run(&mut apu, 10 + align);
     assert_eq!(apu.cycle % 2, 0);
     apu
 }
@@ -107,6 +108,42 @@ fn blargg_len_timing_reads() {
     assert!(!active_at(LEN_2, false, 0x80, 14_916));
     assert!(active_at(LEN_4, true, 0x80, 37_283));
     assert!(!active_at(LEN_4, true, 0x80, 37_284));
+}
+
+#[test]
+fn blargg_jitter_reads() {
+    // $40 then $00 written at 0; $4015 read at `time`.
+    let flag_at = |odd: bool, time: u64| {
+        let mut apu = settled_even();
+        run(&mut apu, u64::from(odd));
+        apu.write_register(0x4017, 0x40);
+        apu.write_register(0x4017, 0x00);
+        run(&mut apu, time);
+        apu.read_status() & 0x40 != 0
+    };
+    for odd in [false, true] {
+        assert!(!flag_at(odd, 29_830), "set too soon");
+        assert!(flag_at(odd, 29_832), "set too late");
+        // get_jitter: the read at 29831 tells the write's parity apart.
+        assert_eq!(flag_at(odd, 29_831), !odd);
+    }
+}
+
+#[test]
+fn power_on_and_reset_act_as_a_4017_write_shortly_before() {
+    // Power-on: $00, so the frame IRQ rises 29831 cycles after the write,
+    // WRITE_LEAD of which have passed.
+    let mut apu = Apu::new(RATE);
+    let lead = u64::from(Apu::WRITE_LEAD);
+    assert_eq!(ticks_until_irq(&mut apu, 40_000), Some(29_831 - lead));
+    // Reset rewrites the last value ($00 here) and clears the flag.
+    apu.reset();
+    assert!(!apu.irq_line());
+    let parity_delay = if (apu.cycle - lead) % 2 == 1 { 1 } else { 0 };
+    assert_eq!(
+        ticks_until_irq(&mut apu, 40_000),
+        Some(29_831 + parity_delay - lead)
+    );
 }
 
 #[test]
