@@ -6,6 +6,12 @@
 //! therefore seen by that cycle's tick, and a read sees everything the
 //! previous ticks did. Even ticks (counting from power-on) are APU cycles,
 //! the ones on which the pulse, noise and DMC timers advance.
+//!
+//! The DMC's memory reader asks for bytes through [`Apu::dmc_dma_request`];
+//! the request only appears during a tick or a register write, so the
+//! machine checks it before each CPU cycle, stalls the CPU as the 2A03 does
+//! and answers with [`Apu::dmc_dma_complete`]. A late answer delays the
+//! sample (and its end-of-sample IRQ), as a long stall does on hardware.
 
 mod dmc;
 mod envelope;
@@ -54,7 +60,7 @@ impl Apu {
 
     /// Power-on state, producing `sample_rate` samples per emulated second
     /// (e.g. 48000). As on hardware, $00 was written to $4017 shortly before:
-    /// [`Self::WRITE_LEAD`] cycles, which with the CPU's 7-cycle reset
+    /// 3 cycles, which with the CPU's 7-cycle reset
     /// sequence ticked through the APU puts the first instruction 10 cycles
     /// after that write (blargg's apu_reset/4017_timing accepts 9-12).
     pub fn new(sample_rate: u32) -> Self {
@@ -159,8 +165,8 @@ impl Apu {
     /// blargg's 6-irq_flag_timing pins this down: with a $4017 write at
     /// cycle 0 (on an APU cycle), reads at 29830 and 29831 see it clear and
     /// set, a read at 29832 is followed by the flag rising again, a read at
-    /// 29833 clears it for good. nesdev's note that a read simultaneous
-    /// with the raise does not clear it is covered by the raise repeating.
+    /// 29833 clears it for good. (nesdev's "a read simultaneous with the
+    /// raise does not clear it" is this repeated raise seen from outside.)
     pub fn read_status(&mut self) -> u8 {
         let status = u8::from(self.pulse1.length.active())
             | u8::from(self.pulse2.length.active()) << 1
