@@ -74,17 +74,19 @@ impl Dmc {
     /// $4015 bit 4, written in a CPU cycle of parity `odd_cycle`. Writing
     /// $4015 also acknowledges the DMC interrupt.
     ///
-    /// A started sample's first fetch waits 3 or 4 CPU cycles after the
-    /// write, by the same parity rule as $4017 (AccuracyCoin's DMA tests:
-    /// no DMA before that delay); blargg's dmc_basics only needs it done
-    /// before the next instruction reads $4015.
+    /// A started sample's first fetch is requested 2 CPU cycles after a
+    /// write on an APU cycle and 3 after one between them (one cycle before
+    /// a $4017 write with the same parity would take effect); the CPU's halt
+    /// and alignment cycles come on top. AccuracyCoin checks that no DMA
+    /// happens within this delay; blargg's dmc_basics that the byte is
+    /// fetched before the next instruction reads $4015.
     pub(super) fn set_enabled(&mut self, enabled: bool, odd_cycle: bool) {
         self.irq_flag = false;
         if !enabled {
             self.bytes_remaining = 0;
         } else if self.bytes_remaining == 0 {
             self.restart();
-            self.start_delay = if odd_cycle { 4 } else { 3 };
+            self.start_delay = if odd_cycle { 3 } else { 2 };
         }
     }
 

@@ -378,7 +378,7 @@ fn dmc_fetches_at_its_rate_and_raises_its_irq_at_the_end() {
     assert_eq!(fetches.len(), 17);
     let addresses: Vec<u16> = fetches.iter().map(|&(_, a)| a).collect();
     assert_eq!(addresses, (0xC040..0xC051).collect::<Vec<u16>>());
-    assert_eq!(fetches[0].0, 3, "3 cycles after the write on an APU cycle");
+    assert_eq!(fetches[0].0, 2, "2 cycles after the write on an APU cycle");
     for pair in fetches[1..].windows(2) {
         assert_eq!(pair[1].0 - pair[0].0, 8 * 54, "one byte per 8 output bits");
     }
@@ -390,14 +390,14 @@ fn dmc_fetches_at_its_rate_and_raises_its_irq_at_the_end() {
 }
 
 #[test]
-fn dmc_first_fetch_waits_3_or_4_cycles_after_the_4015_write() {
+fn dmc_first_fetch_waits_2_or_3_cycles_after_the_4015_write() {
     for odd in [false, true] {
         let mut apu = settled_even();
         if odd {
             apu.tick();
         }
         apu.write_register(0x4015, 0x10);
-        let delay = if odd { 4 } else { 3 };
+        let delay = if odd { 3 } else { 2 };
         for _ in 0..delay {
             assert_eq!(apu.dmc_dma_request(), None);
             apu.tick();
