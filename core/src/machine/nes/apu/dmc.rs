@@ -26,6 +26,8 @@ pub(super) struct Dmc {
     bits_remaining: u8,
     silence: bool,
     buffer: Option<u8>,
+    /// CPU cycles before a sample started by $4015 may fetch its first byte.
+    start_delay: u8,
     pub(super) irq_flag: bool,
 }
 
@@ -45,6 +47,7 @@ impl Default for Dmc {
             bits_remaining: 8,
             silence: true,
             buffer: None,
+            start_delay: 0,
             irq_flag: false,
         }
     }
@@ -68,13 +71,30 @@ impl Dmc {
         }
     }
 
-    /// $4015 bit 4. Writing $4015 also acknowledges the DMC interrupt.
-    pub(super) fn set_enabled(&mut self, enabled: bool) {
+    /// $4015 bit 4, written in a CPU cycle of parity `odd_cycle`. Writing
+    /// $4015 also acknowledges the DMC interrupt.
+    ///
+    /// A started sample's first fetch is requested 2 CPU cycles after a
+    /// write on an APU cycle and 3 after one between them (one cycle before
+    /// a $4017 write with the same parity would take effect); the CPU's halt
+    /// and alignment cycles come on top. AccuracyCoin checks that no DMA
+    /// happens within this delay; blargg's dmc_basics that the byte is
+    /// fetched before the next instruction reads $4015.
+    pub(super) fn set_enabled(&mut self, enabled: bool, odd_cycle: bool) {
         self.irq_flag = false;
         if !enabled {
             self.bytes_remaining = 0;
         } else if self.bytes_remaining == 0 {
             self.restart();
+            self.start_delay = if odd_cycle { 3 } else { 2 };
+        }
+    }
+
+    /// Counts down the start delay, once per CPU cycle.
+    #[inline]
+    pub(super) fn tick_start_delay(&mut self) {
+        if self.start_delay != 0 {
+            self.start_delay -= 1;
         }
     }
 
@@ -95,7 +115,7 @@ impl Dmc {
 
     /// The address the memory reader wants to fetch now, if any.
     pub(super) fn dma_request(&self) -> Option<u16> {
-        if self.buffer.is_none() && self.bytes_remaining > 0 {
+        if self.buffer.is_none() && self.bytes_remaining > 0 && self.start_delay == 0 {
             Some(self.address)
         } else {
             None

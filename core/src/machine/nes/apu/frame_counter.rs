@@ -77,9 +77,11 @@ impl FrameCounter {
         self.delay = if odd_cycle { 4 } else { 3 };
     }
 
-    /// The reset button rewrites the last value; the flag is cleared.
+    /// The reset button resets the sequence (2A03G), clears the flag and
+    /// rewrites the last value.
     pub(super) fn reset(&mut self, odd_cycle: bool) {
         self.irq_flag = false;
+        self.counter = 0;
         self.write(self.last_write, odd_cycle);
     }
 

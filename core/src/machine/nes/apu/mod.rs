@@ -6,6 +6,12 @@
 //! therefore seen by that cycle's tick, and a read sees everything the
 //! previous ticks did. Even ticks (counting from power-on) are APU cycles,
 //! the ones on which the pulse, noise and DMC timers advance.
+//!
+//! The DMC's memory reader asks for bytes through [`Apu::dmc_dma_request`];
+//! the request only appears during a tick or a register write, so the
+//! machine checks it before each CPU cycle, stalls the CPU as the 2A03 does
+//! and answers with [`Apu::dmc_dma_complete`]. A late answer delays the
+//! sample (and its end-of-sample IRQ), as a long stall does on hardware.
 
 mod dmc;
 mod envelope;
@@ -51,11 +57,12 @@ impl Apu {
     pub const CPU_HZ: f64 = 1_789_772.727_272_727_3;
 
     /// Power-on state, producing `sample_rate` samples per emulated second
-    /// (e.g. 48000). As on hardware, $00 has just been written to $4017; the
-    /// CPU's reset sequence then makes up most of the 9-12 cycles blargg
-    /// measured between that write and the first instruction.
+    /// (e.g. 48000). As on hardware, $00 was written to $4017 shortly before:
+    /// 3 cycles, which with the CPU's 7-cycle reset
+    /// sequence ticked through the APU puts the first instruction 10 cycles
+    /// after that write (blargg's apu_reset/4017_timing accepts 9-12).
     pub fn new(sample_rate: u32) -> Self {
-        Self {
+        let mut apu = Self {
             pulse1: Pulse::new(true),
             pulse2: Pulse::new(false),
             triangle: Triangle::default(),
@@ -65,6 +72,18 @@ impl Apu {
             cycle: 0,
             length_staged: false,
             output: Output::new(sample_rate),
+        };
+        apu.run_write_lead();
+        apu
+    }
+
+    /// Cycles between the implicit $4017 write of power-on and reset and
+    /// the state [`Self::new`] and [`Self::reset`] leave.
+    const WRITE_LEAD: u32 = 3;
+
+    fn run_write_lead(&mut self) {
+        for _ in 0..Self::WRITE_LEAD {
+            self.tick();
         }
     }
 
@@ -77,6 +96,7 @@ impl Apu {
         self.frame.reset(self.odd_cycle());
         self.triangle.reset_phase();
         self.dmc.reset_level();
+        self.run_write_lead();
     }
 
     fn odd_cycle(&self) -> bool {
@@ -98,6 +118,7 @@ impl Apu {
             self.noise.length.apply_staged();
         }
         self.triangle.clock_timer();
+        self.dmc.tick_start_delay();
         if !self.odd_cycle() {
             self.pulse1.clock_timer();
             self.pulse2.clock_timer();
@@ -142,8 +163,8 @@ impl Apu {
     /// blargg's 6-irq_flag_timing pins this down: with a $4017 write at
     /// cycle 0 (on an APU cycle), reads at 29830 and 29831 see it clear and
     /// set, a read at 29832 is followed by the flag rising again, a read at
-    /// 29833 clears it for good. nesdev's note that a read simultaneous
-    /// with the raise does not clear it is covered by the raise repeating.
+    /// 29833 clears it for good. (nesdev's "a read simultaneous with the
+    /// raise does not clear it" is this repeated raise seen from outside.)
     pub fn read_status(&mut self) -> u8 {
         let status = u8::from(self.pulse1.length.active())
             | u8::from(self.pulse2.length.active()) << 1
@@ -180,7 +201,7 @@ impl Apu {
         self.pulse2.length.set_enabled(value & 0x02 != 0);
         self.triangle.length.set_enabled(value & 0x04 != 0);
         self.noise.length.set_enabled(value & 0x08 != 0);
-        self.dmc.set_enabled(value & 0x10 != 0);
+        self.dmc.set_enabled(value & 0x10 != 0, self.odd_cycle());
     }
 
     /// Frame IRQ flag or DMC IRQ flag.

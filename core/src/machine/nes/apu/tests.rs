@@ -15,7 +15,8 @@ fn run(apu: &mut Apu, cycles: u64) {
 /// sequence 3 cycles later.
 fn settled_even() -> Apu {
     let mut apu = Apu::new(RATE);
-    run(&mut apu, 10);
+    let align = apu.cycle % 2;
+    run(&mut apu, 10 + align);
     assert_eq!(apu.cycle % 2, 0);
     apu
 }
@@ -107,6 +108,42 @@ fn blargg_len_timing_reads() {
     assert!(!active_at(LEN_2, false, 0x80, 14_916));
     assert!(active_at(LEN_4, true, 0x80, 37_283));
     assert!(!active_at(LEN_4, true, 0x80, 37_284));
+}
+
+#[test]
+fn blargg_jitter_reads() {
+    // $40 then $00 written at 0; $4015 read at `time`.
+    let flag_at = |odd: bool, time: u64| {
+        let mut apu = settled_even();
+        run(&mut apu, u64::from(odd));
+        apu.write_register(0x4017, 0x40);
+        apu.write_register(0x4017, 0x00);
+        run(&mut apu, time);
+        apu.read_status() & 0x40 != 0
+    };
+    for odd in [false, true] {
+        assert!(!flag_at(odd, 29_830), "set too soon");
+        assert!(flag_at(odd, 29_832), "set too late");
+        // get_jitter: the read at 29831 tells the write's parity apart.
+        assert_eq!(flag_at(odd, 29_831), !odd);
+    }
+}
+
+#[test]
+fn power_on_and_reset_act_as_a_4017_write_shortly_before() {
+    // Power-on: $00, so the frame IRQ rises 29831 cycles after the write,
+    // WRITE_LEAD of which have passed.
+    let mut apu = Apu::new(RATE);
+    let lead = u64::from(Apu::WRITE_LEAD);
+    assert_eq!(ticks_until_irq(&mut apu, 40_000), Some(29_831 - lead));
+    // Reset rewrites the last value ($00 here) and clears the flag.
+    apu.reset();
+    assert!(!apu.irq_line());
+    let parity_delay = if (apu.cycle - lead) % 2 == 1 { 1 } else { 0 };
+    assert_eq!(
+        ticks_until_irq(&mut apu, 40_000),
+        Some(29_831 + parity_delay - lead)
+    );
 }
 
 #[test]
@@ -300,7 +337,7 @@ fn status_bits() {
     apu.write_register(0x400B, 0x08);
     apu.write_register(0x400F, 0x08);
     apu.write_register(0x4010, 0x80);
-    apu.tick();
+    run(&mut apu, 3);
     assert_eq!(apu.read_status(), 0x1F);
     // Fetch the one-byte sample: bit 4 drops, the DMC IRQ (bit 7) rises.
     assert_eq!(apu.dmc_dma_request(), Some(0xC000));
@@ -341,7 +378,7 @@ fn dmc_fetches_at_its_rate_and_raises_its_irq_at_the_end() {
     assert_eq!(fetches.len(), 17);
     let addresses: Vec<u16> = fetches.iter().map(|&(_, a)| a).collect();
     assert_eq!(addresses, (0xC040..0xC051).collect::<Vec<u16>>());
-    assert_eq!(fetches[0].0, 0, "the first fetch is requested at once");
+    assert_eq!(fetches[0].0, 2, "2 cycles after the write on an APU cycle");
     for pair in fetches[1..].windows(2) {
         assert_eq!(pair[1].0 - pair[0].0, 8 * 54, "one byte per 8 output bits");
     }
@@ -350,6 +387,23 @@ fn dmc_fetches_at_its_rate_and_raises_its_irq_at_the_end() {
     // Writing $4010 with IRQ disabled acknowledges the interrupt.
     apu.write_register(0x4010, 0x0F);
     assert!(!apu.irq_line());
+}
+
+#[test]
+fn dmc_first_fetch_waits_2_or_3_cycles_after_the_4015_write() {
+    for odd in [false, true] {
+        let mut apu = settled_even();
+        if odd {
+            apu.tick();
+        }
+        apu.write_register(0x4015, 0x10);
+        let delay = if odd { 3 } else { 2 };
+        for _ in 0..delay {
+            assert_eq!(apu.dmc_dma_request(), None);
+            apu.tick();
+        }
+        assert_eq!(apu.dmc_dma_request(), Some(0xC000));
+    }
 }
 
 #[test]
@@ -376,6 +430,7 @@ fn dmc_restarts_only_when_finished_and_direct_load_sets_level() {
     apu.write_register(0x4012, 0x10);
     // Still one byte remaining: enabling again does not restart.
     apu.write_register(0x4015, 0x10);
+    run(&mut apu, 3);
     assert_eq!(apu.dmc_dma_request(), Some(0xC000));
     apu.dmc_dma_complete(0);
     apu.write_register(0x4015, 0x10);
