@@ -380,6 +380,38 @@ mod tests {
     }
 
     #[test]
+    fn random_bytes_never_panic_in_any_format() {
+        let mut seed = 0x2545_F491u32;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 17;
+            seed ^= seed << 5;
+            seed
+        };
+        for round in 0..4000 {
+            let len = match round % 4 {
+                0 => next() as usize % 16,
+                1 => next() as usize % 300,
+                2 => 49179,
+                _ => next() as usize % 70_000,
+            };
+            let mut bytes: Vec<u8> = (0..len).map(|_| next() as u8).collect();
+            // Valid signatures and v2/v3 markers reach the deeper paths.
+            if round % 8 == 1 && len >= 10 {
+                bytes[..8].copy_from_slice(tzx::SIGNATURE);
+                bytes[8] = 1;
+            }
+            if round % 8 == 3 && len >= 32 {
+                bytes[6..8].fill(0);
+                bytes[30..32].copy_from_slice(&[23, 0]);
+            }
+            for name in ["a.sna", "a.z80", "a.tap", "a.tzx"] {
+                let _ = load(name, &bytes);
+            }
+        }
+    }
+
+    #[test]
     fn standard_block_pulses() {
         let b = TapeBlock::standard(vec![0x00, 0x80]);
         assert_eq!(b.pilot_pulses, 8063);

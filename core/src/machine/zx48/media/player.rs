@@ -132,7 +132,12 @@ impl TapePlayer {
         match self.step {
             Step::Pulse(n) => {
                 self.level = !self.level;
-                let block = &self.tape.blocks[self.block];
+                // A restored save state is not trusted to index a block.
+                let Some(block) = self.tape.blocks.get(self.block) else {
+                    self.step = Step::Done;
+                    self.playing = false;
+                    return;
+                };
                 if n + 1 < block.pulse_count() {
                     self.step = Step::Pulse(n + 1);
                     self.next = t.saturating_add(u64::from(block.pulse(n + 1)));
@@ -163,9 +168,12 @@ impl TapePlayer {
     /// The current block's pulses ended at `t`: schedules its pause and
     /// moves on to the next block.
     fn pause(&mut self, t: u64) {
-        let block = &self.tape.blocks[self.block];
-        let pause = u64::from(block.pause_ms) * TSTATES_PER_MS;
-        let stop = block.stop;
+        let (pause_ms, stop) = self
+            .tape
+            .blocks
+            .get(self.block)
+            .map_or((0, false), |b| (b.pause_ms, b.stop));
+        let pause = u64::from(pause_ms) * TSTATES_PER_MS;
         self.block += 1;
         self.step = Step::BlockStart;
         if stop {
@@ -373,6 +381,18 @@ mod tests {
         same(&a, &want);
         p.seek(99);
         p.ear(probe + 40_001);
+        assert!(p.finished());
+    }
+
+    #[test]
+    fn a_restored_state_pointing_past_the_tape_finishes() {
+        let mut p = TapePlayer::new(Tape {
+            blocks: vec![TapeBlock::standard(vec![0xFF])],
+        });
+        p.play(0);
+        p.ear(3000);
+        p.block = 5;
+        p.ear(10_000);
         assert!(p.finished());
     }
 

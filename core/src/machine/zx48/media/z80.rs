@@ -120,7 +120,8 @@ fn version2or3(rd: &mut Reader<'_>) -> Result<(u16, Vec<u8>), MediaError> {
     })?;
     let pc = le16(extra, 0);
     let mode = extra[2];
-    check_hardware(mode, v3, extra[7] & 0x80 != 0)?;
+    // Byte 37 (extra[5]) bit 7 "modify hardware" turns a 48K into a 16K.
+    check_hardware(mode, v3, extra[5] & 0x80 != 0)?;
 
     // Pages 8, 4, 5 hold $4000, $8000, $C000; other pages (ROM images of
     // interfaces) are skipped.
@@ -452,7 +453,7 @@ mod tests {
             "unknown snapshot (hardware mode 99) is not supported: 48K only"
         );
         let mut f = file_v2v3(54, 0, &ram);
-        f[32 + 7] |= 0x80;
+        f[37] |= 0x80;
         assert_eq!(
             parse(&f).unwrap_err().to_string(),
             "16K snapshot (hardware mode 0) is not supported: 48K only"
