@@ -3,9 +3,9 @@
 //! the guest writes over translated code.
 //!
 //! - Lookup: a dense table indexed by (PC, D) holding block numbers.
-//! - Linking: each exit slot starts as a NOP (fall back to the dispatcher)
-//!   and becomes a `B` to its target once the target exists; both sides
-//!   are recorded so invalidation can unlink.
+//! - Linking: each exit slot starts unlinked (the host's NOP word: fall
+//!   back to the dispatcher) and becomes a branch to its target once the
+//!   target exists; both sides are recorded so invalidation can unlink.
 //! - Self-modifying code: a bit per guest byte marks translated bytes.
 //!   A write there (from generated code or the interpreter) invalidates the
 //!   blocks whose bytes really changed: their lookup entries go, incoming
@@ -13,8 +13,8 @@
 //!   invalidated again and again is left to the interpreter.
 //! - A full arena is reset and the cache starts over.
 
-use crate::backend::aarch64::mos6502::{CodegenConfig, Emitted, Runtime, emit_block, emit_runtime};
-use crate::backend::aarch64::{NOP, encode_b, to_le_bytes};
+use crate::backend::host::mos6502::{ISA, emit_block, emit_runtime};
+use crate::backend::{CodegenConfig, Emitted, Runtime};
 use crate::ir::{Addr, Block, Op};
 use crate::jitmem::{Arena, Entry, JitMemError};
 use bitvec::prelude::{BitVec, Lsb0, bitvec};
@@ -179,13 +179,12 @@ impl BlockCache {
     }
 
     fn install_runtime(arena: &mut Arena, runtime: &Runtime) -> Result<(), JitMemError> {
-        let bytes = to_le_bytes(&runtime.words);
-        let at = arena.alloc(bytes.len() as u32, 16)?;
+        let at = arena.alloc(runtime.code.len() as u32, 16)?;
         debug_assert_eq!(at, 0, "the runtime stubs open the arena");
         let mut journal = arena.journal();
         journal.push(Entry::Copy {
             dst: at,
-            bytes: &bytes,
+            bytes: &runtime.code,
         });
         arena.commit(&journal)
     }
@@ -239,7 +238,7 @@ impl BlockCache {
                 return Ok(false);
             }
         };
-        let size = (emitted.words.len() * 4) as u32;
+        let size = emitted.code.len() as u32;
         let offset = match self.arena.alloc(size, 16) {
             Ok(offset) => offset,
             Err(JitMemError::ArenaFull { .. }) => {
@@ -250,10 +249,9 @@ impl BlockCache {
         };
         let id = self.blocks.len() as BlockId + 1;
         let own_key = key(block.start, block.decimal);
-        let mut words = emitted.words.clone();
-        self.place(&emitted, &mut words, offset, id, own_key);
+        let mut bytes = emitted.code.clone();
+        self.place(&emitted, &mut bytes, offset, id, own_key);
 
-        let bytes = to_le_bytes(&words);
         let mut journal = self.arena.journal();
         journal.push(Entry::Copy {
             dst: offset,
@@ -268,7 +266,8 @@ impl BlockCache {
         let mut incoming = Vec::new();
         for link in &waiting {
             if self.blocks[link.from as usize - 1].live {
-                let word = encode_b(u64::from(link.slot), u64::from(offset))
+                let word = ISA
+                    .branch_word(link.slot, offset)
                     .expect("arena offsets are in branch range");
                 journal.push(Entry::Patch32 {
                     at: link.slot,
@@ -284,7 +283,7 @@ impl BlockCache {
                 .exits
                 .iter()
                 .filter(|e| key(e.target, e.decimal) == own_key)
-                .map(|e| offset + e.word as u32 * 4),
+                .map(|e| offset + e.at),
         );
         self.arena.commit(&journal)?;
 
@@ -327,21 +326,25 @@ impl BlockCache {
     fn place(
         &mut self,
         emitted: &Emitted,
-        words: &mut [u32],
+        code: &mut [u8],
         offset: u32,
         id: BlockId,
         own_key: usize,
     ) {
-        for &index in &emitted.epilogue_branches {
-            let at = offset + index as u32 * 4;
-            words[index] = encode_b(u64::from(at), u64::from(self.runtime.epilogue))
+        let mut set_word = |at: u32, to: u32| {
+            let word = ISA
+                .branch_word(offset + at, to)
                 .expect("arena offsets are in branch range");
+            code[at as usize..at as usize + 4].copy_from_slice(&word.to_le_bytes());
+        };
+        for &at in &emitted.epilogue_branches {
+            set_word(at, self.runtime.epilogue);
         }
         if !self.link {
             return;
         }
         for exit in &emitted.exits {
-            let slot = offset + exit.word as u32 * 4;
+            let slot = offset + exit.at;
             let target_key = key(exit.target, exit.decimal);
             let target_offset = if target_key == own_key {
                 Some(offset)
@@ -357,8 +360,7 @@ impl BlockCache {
             };
             match target_offset {
                 Some(to) => {
-                    words[exit.word] = encode_b(u64::from(slot), u64::from(to))
-                        .expect("arena offsets are in branch range");
+                    set_word(exit.at, to);
                     self.stats.links += 1;
                 }
                 None => self.pending[target_key].push(PendingLink { slot, from: id }),
@@ -439,7 +441,7 @@ impl BlockCache {
             for &slot in &b.incoming {
                 journal.push(Entry::Patch32 {
                     at: slot,
-                    word: NOP,
+                    word: ISA.nop_word(),
                 });
             }
             journal.push(Entry::Poison {

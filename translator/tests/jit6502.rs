@@ -2,7 +2,7 @@
 //! CRC-16 workload, self-modifying programs, random programs with I/O
 //! pages, and (with the ROMs) Klaus Dormann's functional test. Registers,
 //! cycles, instruction counts, memory and I/O accesses must be identical.
-#![cfg(target_arch = "aarch64")]
+#![cfg(any(target_arch = "aarch64", target_arch = "x86_64"))]
 
 mod common;
 

@@ -7,7 +7,7 @@
 //! both states, the block's guest disassembly and its host code.
 
 use super::mos6502::{Jit6502, JitConfig, JitError, Unit};
-use crate::backend::aarch64::disasm::listing;
+use crate::backend::host::disasm::listing;
 use retrojit_core::bus::{Bus6502, MappedBus};
 use retrojit_core::cpu::mos6502::decode::decode;
 use retrojit_core::cpu::mos6502::disasm::disassemble;

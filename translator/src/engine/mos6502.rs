@@ -14,7 +14,7 @@
 //! which also runs everything between blocks.
 
 use super::context::{ExitReason, HelperFn, JitContext, SPILL_SLOTS};
-use crate::backend::aarch64::mos6502::CodegenConfig;
+use crate::backend::CodegenConfig;
 use crate::cache::{BlockCache, CacheStats};
 use crate::ir::Helper;
 use crate::ir::eval::{IrState, call_helper};
@@ -280,8 +280,7 @@ impl Jit6502 {
                 "\nIR (optimized: {}):\n{block}\nhost code:\n",
                 self.config.optimize
             ));
-            for line in
-                crate::backend::aarch64::disasm::listing(self.cache.code(cached), entry as u64)
+            for line in crate::backend::host::disasm::listing(self.cache.code(cached), entry as u64)
             {
                 text.push_str(&format!("  {line}\n"));
             }

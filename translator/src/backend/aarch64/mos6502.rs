@@ -24,9 +24,11 @@
 //! linkable exit has one patchable word, a NOP until the linker makes it a
 //! `B` to the target block, followed by the fall-back to the dispatcher.
 
-use super::{Assembler, Cond, IndexExtend, Label, Mem, Reg, encode_logical_imm};
+use super::{Assembler, Cond, IndexExtend, Label, Mem, Reg, encode_logical_imm, to_le_bytes};
 use super::{W0, W1, W2, W9, W10, W11, W16, W17, W22, W23, W24, W25, W28, X0, X1, X12, X16, X17};
 use super::{X19, X20, X21, X22, X23, X24, X25, X26, X27, X28, X29, X30};
+use crate::backend::temps::Temps;
+use crate::backend::{CodegenConfig, CodegenError, Emitted, ExitSlot, Runtime};
 use crate::engine::context::{ExitReason, JitContext, SPILL_SLOTS, offsets};
 use crate::ir::{Addr, BinOp, Block, Dst, Exit, Helper, Op, Operand, Reg as GuestReg};
 use retrojit_core::bus::{MappedMemory, PageEntry};
@@ -36,58 +38,6 @@ const TEMP_REGS: [u8; 12] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 13, 14, 15];
 
 /// Bytes of stack the trampoline uses (x19-x30 saved).
 const FRAME: i32 = 96;
-
-/// A block's code before it is placed.
-#[derive(Clone, Debug)]
-pub struct Emitted {
-    /// The instructions.
-    pub words: Vec<u32>,
-    /// Link slots.
-    pub exits: Vec<ExitSlot>,
-    /// Indices of words that must become `B` to the common exit.
-    pub epilogue_branches: Vec<usize>,
-}
-
-/// A patchable exit: NOP (go to the dispatcher) or `B` to the target block.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub struct ExitSlot {
-    /// Index of the patchable word.
-    pub word: usize,
-    /// Guest address the exit continues at.
-    pub target: u16,
-    /// D there (the target block's key).
-    pub decimal: bool,
-}
-
-/// The shared stubs at the start of every arena.
-#[derive(Clone, Debug)]
-pub struct Runtime {
-    /// The instructions.
-    pub words: Vec<u32>,
-    /// Byte offset of the common exit (w0 = next PC, w1 = reason).
-    pub epilogue: u32,
-}
-
-/// Why a block could not be compiled (the interpreter runs it instead).
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum CodegenError {
-    /// More temporaries live at once than host registers.
-    #[error("block at ${0:04X} needs more registers than the backend has")]
-    OutOfRegisters(u16),
-    /// The encoder refused an instruction (a backend bug).
-    #[error("encoding failed: {0}")]
-    Encode(String),
-}
-
-/// What code generation needs to know beyond the block.
-#[derive(Clone, Copy, Debug)]
-pub struct CodegenConfig {
-    /// Jumps to self end the run (bare test machines).
-    pub stop_on_trap: bool,
-    /// Exits may continue into other blocks without the dispatcher (linked
-    /// branches, the inline lookup of indirect targets).
-    pub link: bool,
-}
 
 /// Guest locations held in host registers while generated code runs.
 const PINNED: [GuestReg; 8] = [
@@ -122,6 +72,9 @@ fn w(n: u8) -> Reg {
 fn x(n: u8) -> Reg {
     Reg::x(n).expect("register number below 31")
 }
+
+/// The instruction set this backend emits.
+pub const ISA: crate::jitmem::Isa = crate::jitmem::Isa::Aarch64;
 
 /// Emits the entry trampoline (`extern "C" fn(ctx, entry)`) at offset 0 and
 /// the common exit after it.
@@ -167,7 +120,10 @@ pub fn emit_runtime() -> Result<Runtime, CodegenError> {
     let words = a
         .finish()
         .map_err(|e| CodegenError::Encode(e.to_string()))?;
-    Ok(Runtime { words, epilogue })
+    Ok(Runtime {
+        code: to_le_bytes(&words),
+        epilogue,
+    })
 }
 
 /// Where the current guest instruction started, for side exits.
@@ -206,16 +162,12 @@ struct Codegen<'a> {
     memory: &'a MappedMemory,
     config: CodegenConfig,
     block: &'a Block,
-    /// Host register of each live temporary.
-    tmp_regs: [Option<u8>; 256],
-    /// When temporaries' registers are freed.
-    lifetimes: Lifetimes,
-    free: Vec<u8>,
+    temps: Temps<u8>,
     insn: InsnInfo,
     side_label: Option<Label>,
     stubs: Vec<Stub>,
     exits: Vec<ExitSlot>,
-    epilogue_branches: Vec<usize>,
+    epilogue_branches: Vec<u32>,
 }
 
 /// Compiles `block`. Page accesses are resolved against `memory`'s page
@@ -230,9 +182,7 @@ pub fn emit_block(
         memory,
         config,
         block,
-        tmp_regs: [None; 256],
-        lifetimes: lifetimes(block),
-        free: TEMP_REGS.iter().rev().copied().collect(),
+        temps: Temps::new(block, &TEMP_REGS),
         insn: InsnInfo {
             pc: block.start,
             index: 0,
@@ -250,7 +200,7 @@ pub fn emit_block(
     cg.a.b_cond(Cond::Hi, budget_exit);
 
     for (i, op) in block.ops.iter().enumerate() {
-        cg.release_dead(i);
+        cg.temps.release_dead(i);
         cg.op(i, op)?;
     }
     cg.exit()?;
@@ -262,90 +212,13 @@ pub fn emit_block(
         cg.a.finish()
             .map_err(|e| CodegenError::Encode(e.to_string()))?;
     Ok(Emitted {
-        words,
+        code: to_le_bytes(&words),
         exits: cg.exits,
         epilogue_branches: cg.epilogue_branches,
     })
 }
 
-/// When each temporary's register can be freed, as `op_index << 8 | tmp`
-/// entries sorted by op index: `last` holds the op of each temporary's last
-/// use (freed during that op, so its result may reuse the register), `dead`
-/// the op after the definition of a temporary nothing reads (freed before
-/// that op runs).
-struct Lifetimes {
-    last: Vec<usize>,
-    dead: Vec<usize>,
-}
-
-fn lifetimes(block: &Block) -> Lifetimes {
-    let mut last: [Option<usize>; 256] = [None; 256];
-    let mut defined: [Option<usize>; 256] = [None; 256];
-    let mut out = Lifetimes {
-        last: Vec::new(),
-        dead: Vec::new(),
-    };
-    let flush = |last: &mut [Option<usize>; 256],
-                 defined: &mut [Option<usize>; 256],
-                 out: &mut Lifetimes| {
-        for t in 0..256 {
-            match (last[t].take(), defined[t].take()) {
-                (Some(i), _) => out.last.push(i << 8 | t),
-                (None, Some(def)) => out.dead.push((def + 1) << 8 | t),
-                (None, None) => {}
-            }
-        }
-    };
-    for (i, op) in block.ops.iter().enumerate() {
-        if matches!(op, Op::Insn { .. }) {
-            flush(&mut last, &mut defined, &mut out);
-        }
-        for src in op.sources() {
-            if let Operand::Tmp(t) = src {
-                last[usize::from(t.0)] = Some(i);
-            }
-        }
-        if let Some(Dst::Tmp(t)) = op.destination() {
-            defined[usize::from(t.0)] = Some(i);
-        }
-    }
-    if let Exit::Indirect {
-        target: Operand::Tmp(t),
-        ..
-    } = block.exit
-    {
-        last[usize::from(t.0)] = Some(block.ops.len());
-    }
-    flush(&mut last, &mut defined, &mut out);
-    out.last.sort_unstable();
-    out.dead.sort_unstable();
-    out
-}
-
 impl Codegen<'_> {
-    /// Frees the registers of temporaries defined but never read, before
-    /// op `i`.
-    fn release_dead(&mut self, i: usize) {
-        let start = self.lifetimes.dead.partition_point(|&e| e >> 8 < i);
-        let end = self.lifetimes.dead.partition_point(|&e| e >> 8 <= i);
-        for &entry in &self.lifetimes.dead[start..end] {
-            if let Some(reg) = self.tmp_regs[entry & 0xFF].take() {
-                self.free.push(reg);
-            }
-        }
-    }
-
-    /// Frees the registers of temporaries whose last use is op `i`.
-    fn release(&mut self, i: usize) {
-        let start = self.lifetimes.last.partition_point(|&e| e >> 8 < i);
-        let end = self.lifetimes.last.partition_point(|&e| e >> 8 <= i);
-        for &entry in &self.lifetimes.last[start..end] {
-            if let Some(reg) = self.tmp_regs[entry & 0xFF].take() {
-                self.free.push(reg);
-            }
-        }
-    }
-
     /// A host register holding `operand`; immediates and context-held
     /// flags go to `scratch`.
     fn read(&mut self, operand: Operand, scratch: Reg) -> Reg {
@@ -358,9 +231,7 @@ impl Codegen<'_> {
                     scratch
                 }
             },
-            Operand::Tmp(t) => {
-                w(self.tmp_regs[usize::from(t.0)].expect("temporary defined before use"))
-            }
+            Operand::Tmp(t) => w(self.temps.get(t)),
             Operand::Imm(v) => {
                 if v == 0 {
                     super::WZR
@@ -379,10 +250,9 @@ impl Codegen<'_> {
             Dst::Reg(r) => guest_reg(r).unwrap_or(W16),
             Dst::Tmp(t) => {
                 let reg = self
-                    .free
-                    .pop()
+                    .temps
+                    .define(t)
                     .ok_or(CodegenError::OutOfRegisters(self.block.start))?;
-                self.tmp_regs[usize::from(t.0)] = Some(reg);
                 w(reg)
             }
         })
@@ -417,7 +287,7 @@ impl Codegen<'_> {
             }
             Op::Mov { dst, src } => {
                 let value = self.read(src, W17);
-                self.release(i);
+                self.temps.release(i);
                 let rd = self.target(dst)?;
                 if rd != value {
                     self.a.mov(rd, value);
@@ -427,7 +297,7 @@ impl Codegen<'_> {
             Op::Bin { op, dst, a, b } => self.bin(i, op, dst, a, b)?,
             Op::Bit { dst, src, bit } => {
                 let rs = self.read(src, W17);
-                self.release(i);
+                self.temps.release(i);
                 let rd = self.target(dst)?;
                 self.a.ubfx(rd, rs, bit, 1);
                 self.commit(dst, rd);
@@ -442,13 +312,13 @@ impl Codegen<'_> {
                 self.a.eor(W17, ra, rr);
                 self.a.bic(W17, W17, W16);
                 self.give_back(borrowed);
-                self.release(i);
+                self.temps.release(i);
                 let rd = self.target(dst)?;
                 self.a.ubfx(rd, W17, 7, 1);
                 self.commit(dst, rd);
             }
             Op::PackP { dst } => {
-                self.release(i);
+                self.temps.release(i);
                 let rd = self.target(dst)?;
                 let rd = if rd == W16 { W17 } else { rd };
                 self.pack_p(rd);
@@ -461,7 +331,7 @@ impl Codegen<'_> {
                 if rs != W17 {
                     self.a.mov(W17, rs);
                 }
-                self.release(i);
+                self.temps.release(i);
                 self.a.mov(W9, W17);
                 self.a.mvn(W10, W17);
                 self.a.and_imm(W10, W10, 2);
@@ -476,7 +346,7 @@ impl Codegen<'_> {
             }
             Op::Load { dst, addr } => {
                 let mem = self.host_address(addr, false);
-                self.release(i);
+                self.temps.release(i);
                 let rd = self.target(dst)?;
                 self.a.ldrb(rd, mem);
                 self.commit(dst, rd);
@@ -492,7 +362,7 @@ impl Codegen<'_> {
                 self.a.ldr(W16, Mem::index_scaled(X21, X16));
                 let exit = self.side_exit();
                 self.a.tbnz(W16, bit, exit);
-                self.release(i);
+                self.temps.release(i);
             }
             Op::IrqCheck => {
                 self.a.ldr(W16, Mem::offset(X19, offsets::IRQ_HELD as i32));
@@ -505,7 +375,7 @@ impl Codegen<'_> {
                 let mem = self.host_address(addr, true);
                 self.a.strb(rs, mem);
                 self.give_back(borrowed);
-                self.release(i);
+                self.temps.release(i);
             }
             Op::CodeCheck { addr, resume } => {
                 let ra = self.read(addr, W17);
@@ -539,12 +409,12 @@ impl Codegen<'_> {
                     resume,
                     addr,
                 });
-                self.release(i);
+                self.temps.release(i);
             }
             Op::Penalty { src } => {
                 let rs = self.read(src, W17);
                 self.a.add(X26, X26, rs.uxtw(0));
-                self.release(i);
+                self.temps.release(i);
             }
             Op::Helper { helper, dst, args } => self.helper(i, helper, dst, args)?,
         }
@@ -560,7 +430,7 @@ impl Codegen<'_> {
         b: Operand,
     ) -> Result<(), CodegenError> {
         if let (Operand::Imm(x), Operand::Imm(y)) = (a, b) {
-            self.release(i);
+            self.temps.release(i);
             let rd = self.target(dst)?;
             self.a.mov_imm(rd, u64::from(op.apply(x, y)));
             self.commit(dst, rd);
@@ -574,7 +444,7 @@ impl Codegen<'_> {
         let ra = self.read(a, W16);
         match b {
             Operand::Imm(v) => {
-                self.release(i);
+                self.temps.release(i);
                 let rd = self.target(dst)?;
                 match op {
                     BinOp::Add if v < 4096 => self.a.add_imm(rd, ra, v),
@@ -599,7 +469,7 @@ impl Codegen<'_> {
             }
             _ => {
                 let rb = self.read(b, W17);
-                self.release(i);
+                self.temps.release(i);
                 let rd = self.target(dst)?;
                 self.reg_op(op, rd, ra, rb);
                 self.commit(dst, rd);
@@ -690,15 +560,15 @@ impl Codegen<'_> {
             return Ok(self.read(operand, W16));
         }
         let reg = self
-            .free
-            .pop()
+            .temps
+            .borrow()
             .ok_or(CodegenError::OutOfRegisters(self.block.start))?;
         borrowed.push(reg);
         Ok(self.read(operand, w(reg)))
     }
 
     fn give_back(&mut self, borrowed: Vec<u8>) {
-        self.free.extend(borrowed);
+        self.temps.give_back(borrowed);
     }
 
     /// P as PHP pushes it, into `rd` (not x16).
@@ -731,10 +601,10 @@ impl Codegen<'_> {
             self.a
                 .str(r.as_x(), Mem::offset(X19, offsets::spill(slot) as i32));
         }
-        self.release(i);
+        self.temps.release(i);
         // Save what the call may clobber: N, Z, V, the instruction count
         // and every live temporary.
-        let live: Vec<u8> = self.tmp_regs.iter().flatten().copied().collect();
+        let live: Vec<u8> = self.temps.live().collect();
         if live.len() + 7 > SPILL_SLOTS {
             return Err(CodegenError::OutOfRegisters(self.block.start));
         }
@@ -790,7 +660,7 @@ impl Codegen<'_> {
     }
 
     fn branch_to_epilogue(&mut self) {
-        self.epilogue_branches.push(self.a.offset() / 4);
+        self.epilogue_branches.push(self.a.offset() as u32);
         // Placeholder; the block cache patches it once the block is placed.
         self.a.emit(super::NOP);
     }
@@ -799,7 +669,7 @@ impl Codegen<'_> {
     fn linkable(&mut self, target: u16, decimal: Option<bool>) {
         if let Some(decimal) = decimal {
             self.exits.push(ExitSlot {
-                word: self.a.offset() / 4,
+                at: self.a.offset() as u32,
                 target,
                 decimal,
             });

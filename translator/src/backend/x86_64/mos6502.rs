@@ -1,0 +1,817 @@
+//! 6502 IR to x86-64: the runtime stubs (entry trampoline and the common
+//! exit) and one function per translated block. The same contract as the
+//! AArch64 backend ([`crate::backend::aarch64::mos6502`]): same context,
+//! same exits, same accounting; only the register plan differs.
+//!
+//! Register plan (System V ABI), fixed for all generated 6502 code so
+//! blocks can jump to each other directly:
+//!
+//! | host | holds |
+//! |---|---|
+//! | rbx | the [`JitContext`] |
+//! | rbp | guest memory backing store |
+//! | r12d, r13d, r14d, r15d | A, X, Y, S |
+//! | r11 | cycle counter (caller-saved: spilled around helper calls) |
+//! | r10d | C (likewise) |
+//! | r9 | instructions executed (likewise) |
+//! | rdx, rsi, rdi, r8 | IR temporaries |
+//! | rax, rcx | scratch inside one IR op (rcx: shift counts) |
+//!
+//! x86-64 has half the registers of AArch64, so N, Z, V, I and D stay in
+//! the context (x86 ALU instructions take memory operands, stores are
+//! cheap, and branches on them are predicted), as do the deadline and the
+//! page table. Four temporaries are enough for every instruction the
+//! lifter emits; a block that needed more would stay interpreted.
+//! A block starts with its budget check, then its body; static cycles and
+//! the instruction count are added where the block leaves, dynamic cycles
+//! (page crossings) when they occur. Each linkable exit is a `jmp rel32`
+//! whose displacement is 4-aligned: 0 (fall through to the dispatcher
+//! fallback) until the linker patches it to reach the target block.
+
+use super::asm::{Alu, Assembler, Cond, Label, Mem, Shift, Src};
+use super::reg::Reg;
+use crate::backend::temps::Temps;
+use crate::backend::{CodegenConfig, CodegenError, Emitted, ExitSlot, Runtime};
+use crate::engine::context::{ExitReason, JitContext, SPILL_SLOTS, offsets};
+use crate::ir::{Addr, BinOp, Block, Dst, Exit, Helper, Op, Operand, Reg as GuestReg};
+use retrojit_core::bus::{MappedMemory, PageEntry};
+
+/// The instruction set this backend emits.
+pub const ISA: crate::jitmem::Isa = crate::jitmem::Isa::X86_64;
+
+const CTX: Reg = Reg::RBX;
+const MEMORY: Reg = Reg::RBP;
+const CYCLES: Reg = Reg::R11;
+const INSNS: Reg = Reg::R9;
+/// Result scratch.
+const S0: Reg = Reg::RAX;
+/// Operand scratch (and shift count).
+const S1: Reg = Reg::RCX;
+
+/// Temporaries' host registers, in allocation order.
+const TEMP_REGS: [Reg; 4] = [Reg::RDX, Reg::RSI, Reg::RDI, Reg::R8];
+
+/// Guest locations held in host registers while generated code runs.
+const PINNED: [(GuestReg, Reg); 5] = [
+    (GuestReg::A, Reg::R12),
+    (GuestReg::X, Reg::R13),
+    (GuestReg::Y, Reg::R14),
+    (GuestReg::S, Reg::R15),
+    (GuestReg::C, Reg::R10),
+];
+
+/// Callee-saved registers the trampoline preserves, in push order.
+const SAVED: [Reg; 6] = [Reg::RBX, Reg::RBP, Reg::R12, Reg::R13, Reg::R14, Reg::R15];
+
+// The page-table bits generated code tests with `test byte`.
+const READ_IO_MASK: u8 = PageEntry::READ_IO as u8;
+const WRITE_IO_MASK: u8 = PageEntry::WRITE_IO as u8;
+const _: () = assert!(PageEntry::READ_IO < 0x100 && PageEntry::WRITE_IO < 0x100);
+
+fn guest_reg(r: GuestReg) -> Option<Reg> {
+    PINNED.iter().find(|(g, _)| *g == r).map(|&(_, h)| h)
+}
+
+fn ctx(offset: u32) -> Mem {
+    Mem::base(CTX, offset as i32)
+}
+
+fn ctx_reg(r: GuestReg) -> Mem {
+    ctx(offsets::reg(r))
+}
+
+/// Emits the entry trampoline (`extern "sysv64" fn(ctx, entry)`) at offset
+/// 0 and the common exit after it.
+pub fn emit_runtime() -> Result<Runtime, CodegenError> {
+    let mut a = Assembler::new();
+    // Entry (rdi = ctx, rsi = entry): the six pushes plus the return
+    // address leave rsp 8 off 16-byte alignment; one more slot fixes it, so
+    // helper calls from blocks see an aligned stack.
+    for r in SAVED {
+        a.push(r);
+    }
+    a.alu64(Alu::Sub, Reg::RSP, Src::Imm(8));
+    a.mov64(CTX, Reg::RDI);
+    a.load64(MEMORY, ctx(offsets::MEMORY));
+    for (guest, host) in PINNED {
+        a.load32(host, ctx_reg(guest));
+    }
+    a.load64(CYCLES, ctx(offsets::CYCLES));
+    a.load64(INSNS, ctx(offsets::INSTRUCTIONS));
+    a.jmp_reg(Reg::RSI);
+
+    // Common exit: eax = next guest PC, ecx = reason.
+    a.align_with_nops(16, 0);
+    let epilogue = a.offset() as u32;
+    a.store32(ctx(offsets::EXIT_PC), Reg::RAX);
+    a.store32(ctx(offsets::EXIT_REASON), Reg::RCX);
+    for (guest, host) in PINNED {
+        a.store32(ctx_reg(guest), host);
+    }
+    a.store64(ctx(offsets::CYCLES), CYCLES);
+    a.store64(ctx(offsets::INSTRUCTIONS), INSNS);
+    a.alu64(Alu::Add, Reg::RSP, Src::Imm(8));
+    for r in SAVED.iter().rev() {
+        a.pop(*r);
+    }
+    a.ret();
+    let code = a.finish().map_err(CodegenError::Encode)?;
+    Ok(Runtime { code, epilogue })
+}
+
+/// Where the current guest instruction started, for side exits.
+#[derive(Clone, Copy)]
+struct InsnInfo {
+    pc: u16,
+    index: u16,
+    cycles: u16,
+}
+
+/// An out-of-line exit emitted after the block body.
+enum Stub {
+    /// Leave before the instruction for the interpreter.
+    Side { label: Label, insn: InsnInfo },
+    /// A store hit code: leave after the instruction.
+    CodeWrite {
+        label: Label,
+        insn: InsnInfo,
+        cycles_after: u16,
+        resume: u16,
+        addr: Src,
+    },
+}
+
+struct Codegen<'a> {
+    a: Assembler,
+    memory: &'a MappedMemory,
+    config: CodegenConfig,
+    block: &'a Block,
+    temps: Temps<Reg>,
+    insn: InsnInfo,
+    side_label: Option<Label>,
+    stubs: Vec<Stub>,
+    exits: Vec<ExitSlot>,
+    epilogue_branches: Vec<u32>,
+}
+
+/// Compiles `block`. Page accesses are resolved against `memory`'s page
+/// table now, so a block is only valid for the mapping it was compiled for.
+pub fn emit_block(
+    block: &Block,
+    memory: &MappedMemory,
+    config: CodegenConfig,
+) -> Result<Emitted, CodegenError> {
+    let mut cg = Codegen {
+        a: Assembler::new(),
+        memory,
+        config,
+        block,
+        temps: Temps::new(block, &TEMP_REGS),
+        insn: InsnInfo {
+            pc: block.start,
+            index: 0,
+            cycles: 0,
+        },
+        side_label: None,
+        stubs: Vec::new(),
+        exits: Vec::new(),
+        epilogue_branches: Vec::new(),
+    };
+    // Budget: the whole block must fit before the deadline.
+    let budget_exit = cg.a.new_label();
+    cg.a.lea64(S0, Mem::base(CYCLES, i32::from(block.worst_cycles)));
+    cg.a.alu64(Alu::Cmp, S0, Src::Mem(ctx(offsets::DEADLINE)));
+    cg.a.jcc(Cond::A, budget_exit);
+
+    for (i, op) in block.ops.iter().enumerate() {
+        cg.temps.release_dead(i);
+        cg.op(i, op)?;
+    }
+    cg.exit();
+
+    cg.a.bind(budget_exit);
+    cg.leave_with(u32::from(block.start), ExitReason::Budget);
+    cg.emit_stubs();
+    let code = cg.a.finish().map_err(CodegenError::Encode)?;
+    Ok(Emitted {
+        code,
+        exits: cg.exits,
+        epilogue_branches: cg.epilogue_branches,
+    })
+}
+
+impl Codegen<'_> {
+    /// `operand` as an instruction source: its register, immediate or
+    /// context slot. Emits nothing.
+    fn src(&self, operand: Operand) -> Src {
+        match operand {
+            Operand::Reg(r) => match guest_reg(r) {
+                Some(host) => Src::Reg(host),
+                None => Src::Mem(ctx_reg(r)),
+            },
+            Operand::Tmp(t) => Src::Reg(self.temps.get(t)),
+            Operand::Imm(v) => Src::Imm(v),
+        }
+    }
+
+    /// A register holding `operand` (`scratch` for immediates and context
+    /// slots).
+    fn read(&mut self, operand: Operand, scratch: Reg) -> Reg {
+        match self.src(operand) {
+            Src::Reg(r) => r,
+            other => {
+                self.a.mov_src32(scratch, other);
+                scratch
+            }
+        }
+    }
+
+    /// The register to compute `dst` into; for context-held flags,
+    /// [`Self::commit`] stores it afterwards.
+    fn target(&mut self, dst: Dst) -> Result<Reg, CodegenError> {
+        Ok(match dst {
+            Dst::Reg(r) => guest_reg(r).unwrap_or(S0),
+            Dst::Tmp(t) => {
+                let reg = self
+                    .temps
+                    .define(t)
+                    .ok_or(CodegenError::OutOfRegisters(self.block.start))?;
+                reg
+            }
+        })
+    }
+
+    fn commit(&mut self, dst: Dst, reg: Reg) {
+        if let Dst::Reg(r) = dst
+            && guest_reg(r).is_none()
+        {
+            self.a.store32(ctx_reg(r), reg);
+        }
+    }
+
+    /// Frees op `i`'s last uses, then moves `value` (a scratch register)
+    /// into `dst`.
+    fn finish_into(&mut self, i: usize, dst: Dst, value: Reg) -> Result<(), CodegenError> {
+        self.temps.release(i);
+        let rd = self.target(dst)?;
+        if rd != value {
+            self.a.mov32(rd, value);
+        }
+        self.commit(dst, rd);
+        Ok(())
+    }
+
+    fn side_exit(&mut self) -> Label {
+        if let Some(label) = self.side_label {
+            return label;
+        }
+        let label = self.a.new_label();
+        self.side_label = Some(label);
+        self.stubs.push(Stub::Side {
+            label,
+            insn: self.insn,
+        });
+        label
+    }
+
+    fn op(&mut self, i: usize, op: &Op) -> Result<(), CodegenError> {
+        match *op {
+            Op::Insn { pc, index, cycles } => {
+                self.insn = InsnInfo { pc, index, cycles };
+                self.side_label = None;
+            }
+            Op::Mov { dst, src } => {
+                let value = self.src(src);
+                self.temps.release(i);
+                match (dst, value) {
+                    (Dst::Reg(r), Src::Imm(v)) if guest_reg(r).is_none() => {
+                        self.a.store32_imm(ctx_reg(r), v);
+                    }
+                    (Dst::Reg(r), Src::Reg(v)) if guest_reg(r).is_none() => {
+                        self.a.store32(ctx_reg(r), v);
+                    }
+                    _ => {
+                        let rd = self.target(dst)?;
+                        self.a.mov_src32(rd, value);
+                        self.commit(dst, rd);
+                    }
+                }
+            }
+            Op::Bin { op, dst, a, b } => self.bin(i, op, dst, a, b)?,
+            Op::Bit { dst, src, bit } => {
+                let value = self.src(src);
+                self.a.mov_src32(S0, value);
+                self.a.shift32_imm(Shift::Shr, S0, bit);
+                self.a.alu32(Alu::And, S0, Src::Imm(1));
+                self.finish_into(i, dst, S0)?;
+            }
+            Op::Overflow { dst, a, b, r } => {
+                // V = bit 7 of (a ^ r) & !(a ^ b)
+                let (sa, sb, sr) = (self.src(a), self.src(b), self.src(r));
+                self.a.mov_src32(S0, sa);
+                self.a.alu32(Alu::Xor, S0, sb);
+                self.a.not32(S0);
+                self.a.mov_src32(S1, sa);
+                self.a.alu32(Alu::Xor, S1, sr);
+                self.a.alu32(Alu::And, S0, Src::Reg(S1));
+                self.a.shift32_imm(Shift::Shr, S0, 7);
+                self.a.alu32(Alu::And, S0, Src::Imm(1));
+                self.finish_into(i, dst, S0)?;
+            }
+            Op::PackP { dst } => {
+                self.pack_p();
+                self.finish_into(i, dst, S0)?;
+            }
+            Op::UnpackP { src } => {
+                let value = self.src(src);
+                self.a.mov_src32(S0, value);
+                self.temps.release(i);
+                self.unpack_p();
+            }
+            Op::Load { dst, addr } => {
+                let mem = self.host_address(addr, false);
+                self.temps.release(i);
+                let rd = self.target(dst)?;
+                self.a.load8(rd, mem);
+                self.commit(dst, rd);
+            }
+            Op::ProbeRead { addr } | Op::ProbeWrite { addr } => {
+                let mask = if matches!(op, Op::ProbeRead { .. }) {
+                    READ_IO_MASK
+                } else {
+                    WRITE_IO_MASK
+                };
+                let value = self.src(addr);
+                self.page_check(value, mask);
+                self.temps.release(i);
+            }
+            Op::IrqCheck => {
+                self.a.test8_mem(ctx(offsets::IRQ_HELD), 1);
+                let exit = self.side_exit();
+                self.a.jcc(Cond::Ne, exit);
+            }
+            Op::Store { addr, src } => {
+                let mem = self.host_address(addr, true);
+                match self.src(src) {
+                    Src::Imm(v) => self.a.store8_imm(mem, v as u8),
+                    Src::Reg(r) => self.a.store8(mem, r),
+                    Src::Mem(m) => {
+                        let scratch = if mem.uses(S0) { S1 } else { S0 };
+                        self.a.load32(scratch, m);
+                        self.a.store8(mem, scratch);
+                    }
+                }
+                self.temps.release(i);
+            }
+            Op::CodeCheck { addr, resume } => {
+                let value = self.src(addr);
+                let label = self.a.new_label();
+                self.a.load64(S0, ctx(offsets::CODE_MAP));
+                match value {
+                    Src::Imm(v) => {
+                        self.a
+                            .test8_mem(Mem::base(S0, (v >> 3) as i32), 1 << (v & 7));
+                        self.a.jcc(Cond::Ne, label);
+                    }
+                    other => {
+                        self.a.mov_src32(S1, other);
+                        self.a.shift32_imm(Shift::Shr, S1, 3);
+                        self.a.load8(S0, Mem::index(S0, S1, 1, 0));
+                        self.a.mov_src32(S1, other);
+                        self.a.alu32(Alu::And, S1, Src::Imm(7));
+                        self.a.bt32(S0, S1);
+                        self.a.jcc(Cond::B, label);
+                    }
+                }
+                let cycles_after = self.block.cycles_after(self.insn.index);
+                self.stubs.push(Stub::CodeWrite {
+                    label,
+                    insn: self.insn,
+                    cycles_after,
+                    resume,
+                    addr: value,
+                });
+                self.temps.release(i);
+            }
+            Op::Penalty { src } => {
+                match self.src(src) {
+                    Src::Imm(v) => self.a.alu64(Alu::Add, CYCLES, Src::Imm(v)),
+                    // 32-bit values are zero-extended in their registers.
+                    Src::Reg(r) => self.a.alu64(Alu::Add, CYCLES, Src::Reg(r)),
+                    Src::Mem(m) => {
+                        self.a.load32(S0, m);
+                        self.a.alu64(Alu::Add, CYCLES, Src::Reg(S0));
+                    }
+                }
+                self.temps.release(i);
+            }
+            Op::Helper { helper, dst, args } => self.helper(i, helper, dst, args)?,
+        }
+        Ok(())
+    }
+
+    fn bin(
+        &mut self,
+        i: usize,
+        op: BinOp,
+        dst: Dst,
+        a: Operand,
+        b: Operand,
+    ) -> Result<(), CodegenError> {
+        if let (Operand::Imm(x), Operand::Imm(y)) = (a, b) {
+            self.temps.release(i);
+            let rd = self.target(dst)?;
+            self.a.mov_imm32(rd, op.apply(x, y));
+            self.commit(dst, rd);
+            return Ok(());
+        }
+        let (sa, sb) = (self.src(a), self.src(b));
+        let shift = match op {
+            BinOp::Shl => Some(Shift::Shl),
+            BinOp::Shr => Some(Shift::Shr),
+            _ => None,
+        };
+        if let Some(kind) = shift {
+            match sb {
+                Src::Imm(n) => {
+                    self.a.mov_src32(S0, sa);
+                    self.a.shift32_imm(kind, S0, (n & 31) as u8);
+                }
+                _ => {
+                    self.a.mov_src32(S1, sb);
+                    self.a.mov_src32(S0, sa);
+                    self.a.shift32_cl(kind, S0);
+                }
+            }
+            return self.finish_into(i, dst, S0);
+        }
+        let alu = match op {
+            BinOp::Add => Alu::Add,
+            BinOp::Sub => Alu::Sub,
+            BinOp::And => Alu::And,
+            BinOp::Or => Alu::Or,
+            BinOp::Xor => Alu::Xor,
+            BinOp::Shl | BinOp::Shr => unreachable!("handled above"),
+        };
+        self.temps.release(i);
+        let rd = self.target(dst)?;
+        let commutative = alu != Alu::Sub;
+        match (sa, sb) {
+            // rd = a; rd op= b, unless b lives in rd.
+            (_, sb) if sb != Src::Reg(rd) => {
+                self.a.mov_src32(rd, sa);
+                self.a.alu32(alu, rd, sb);
+            }
+            (sa, _) if commutative => self.a.alu32(alu, rd, sa),
+            _ => {
+                self.a.mov_src32(S0, sa);
+                self.a.alu32(alu, S0, sb);
+                self.a.mov32(rd, S0);
+            }
+        }
+        self.commit(dst, rd);
+        Ok(())
+    }
+
+    /// Leaves through the side exit if the page of the 16-bit address
+    /// `addr` has a bit of `mask` set in the page table. Leaves the page
+    /// table's address in rax and, for a dynamic address, the page number
+    /// in rcx.
+    fn page_check(&mut self, addr: Src, mask: u8) {
+        self.a.load64(S0, ctx(offsets::PAGES));
+        match addr {
+            Src::Imm(v) => self
+                .a
+                .test8_mem(Mem::base(S0, ((v >> 8) & 0xFF) as i32 * 4), mask),
+            other => {
+                self.a.mov_src32(S1, other);
+                self.a.shift32_imm(Shift::Shr, S1, 8);
+                self.a.test8_mem(Mem::index(S0, S1, 4, 0), mask);
+            }
+        }
+        let exit = self.side_exit();
+        self.a.jcc(Cond::Ne, exit);
+    }
+
+    /// The host location of `addr` (rax and rcx may be used), after
+    /// checking a dynamic address's page: reads must hit memory-backed
+    /// pages, writes writable ones; anything else leaves the block.
+    fn host_address(&mut self, addr: Addr, write: bool) -> Mem {
+        match addr {
+            Addr::Page { page, offset } => {
+                let entry = self.memory.pages()[usize::from(page)];
+                let base = if write {
+                    entry.write_offset()
+                } else {
+                    entry.read_offset()
+                }
+                .expect("the lifter only emits page accesses to memory-backed pages")
+                    as u32;
+                match self.src(offset) {
+                    Src::Imm(o) => Mem::base(MEMORY, (base + (o & 0xFF)) as i32),
+                    other => {
+                        let ro = match other {
+                            Src::Reg(r) => r,
+                            _ => {
+                                self.a.mov_src32(S1, other);
+                                S1
+                            }
+                        };
+                        Mem::index(MEMORY, ro, 1, base as i32)
+                    }
+                }
+            }
+            Addr::Dynamic(a) => {
+                let mask = if write { WRITE_IO_MASK } else { READ_IO_MASK };
+                let value = self.src(a);
+                self.page_check(value, mask);
+                // The entry's page base with the address's low byte (the
+                // flag bits are overwritten).
+                // rax still holds the page table, rcx a dynamic page number.
+                match value {
+                    Src::Imm(v) => {
+                        self.a
+                            .load32(S0, Mem::base(S0, ((v >> 8) & 0xFF) as i32 * 4));
+                        self.a.mov8_imm(S0, v as u8);
+                    }
+                    other => {
+                        self.a.load32(S0, Mem::index(S0, S1, 4, 0));
+                        let ra = match other {
+                            Src::Reg(r) => r,
+                            _ => {
+                                self.a.mov_src32(S1, other);
+                                S1
+                            }
+                        };
+                        self.a.mov8(S0, ra);
+                    }
+                }
+                Mem::index(MEMORY, S0, 1, 0)
+            }
+        }
+    }
+
+    /// P as PHP pushes it, into eax (uses ecx).
+    fn pack_p(&mut self) {
+        let a = &mut self.a;
+        a.load32(S0, ctx_reg(GuestReg::N));
+        a.alu32(Alu::And, S0, Src::Imm(0x80));
+        a.alu32(Alu::Or, S0, Src::Imm(0x30));
+        a.alu32(
+            Alu::Or,
+            S0,
+            Src::Reg(guest_reg(GuestReg::C).expect("pinned")),
+        );
+        for (flag, bit) in [(GuestReg::V, 6), (GuestReg::D, 3), (GuestReg::I, 2)] {
+            a.load32(S1, ctx_reg(flag));
+            a.shift32_imm(Shift::Shl, S1, bit);
+            a.alu32(Alu::Or, S0, Src::Reg(S1));
+        }
+        a.test8_mem(ctx_reg(GuestReg::Z), 0xFF);
+        a.setcc(Cond::E, S1);
+        a.movzx8(S1, S1);
+        a.shift32_imm(Shift::Shl, S1, 1);
+        a.alu32(Alu::Or, S0, Src::Reg(S1));
+    }
+
+    /// Sets the flag locations from the status byte in eax (uses ecx).
+    fn unpack_p(&mut self) {
+        let a = &mut self.a;
+        // N holds the byte (bit 7 is the flag); Z is zero exactly when bit 1
+        // is set.
+        a.store32(ctx_reg(GuestReg::N), S0);
+        a.mov32(S1, S0);
+        a.not32(S1);
+        a.alu32(Alu::And, S1, Src::Imm(2));
+        a.store32(ctx_reg(GuestReg::Z), S1);
+        let c = guest_reg(GuestReg::C).expect("pinned");
+        a.mov32(c, S0);
+        a.alu32(Alu::And, c, Src::Imm(1));
+        for (flag, bit) in [(GuestReg::V, 6), (GuestReg::I, 2), (GuestReg::D, 3)] {
+            a.mov32(S1, S0);
+            a.shift32_imm(Shift::Shr, S1, bit);
+            a.alu32(Alu::And, S1, Src::Imm(1));
+            a.store32(ctx_reg(flag), S1);
+        }
+    }
+
+    fn helper(
+        &mut self,
+        i: usize,
+        helper: Helper,
+        dst: Dst,
+        args: [Operand; 3],
+    ) -> Result<(), CodegenError> {
+        // Arguments to the spill area first (they may sit in rdx, rsi, rdi).
+        for (slot, arg) in args.iter().enumerate() {
+            let r = self.read(*arg, S0);
+            self.a.store32(ctx(offsets::spill(slot)), r);
+        }
+        self.temps.release(i);
+        // Save what the call may clobber: C, the counters and every live
+        // temporary (A, X, Y, S and the pointers are callee-saved).
+        let c = guest_reg(GuestReg::C).expect("pinned");
+        let mut saved = vec![c, CYCLES, INSNS];
+        saved.extend(self.temps.live());
+        if saved.len() + 3 > SPILL_SLOTS {
+            return Err(CodegenError::OutOfRegisters(self.block.start));
+        }
+        for (k, &reg) in saved.iter().enumerate() {
+            self.a.store64(ctx(offsets::spill(3 + k)), reg);
+        }
+        for (slot, reg) in [Reg::RDI, Reg::RSI, Reg::RDX].into_iter().enumerate() {
+            self.a.load32(reg, ctx(offsets::spill(slot)));
+        }
+        let index = match helper {
+            Helper::AdcDecimal => 0,
+            Helper::SbcDecimal => 1,
+            Helper::ArrDecimal => 2,
+        };
+        self.a.call_mem(ctx(offsets::helper(index)));
+        for (k, &reg) in saved.iter().enumerate() {
+            self.a.load64(reg, ctx(offsets::spill(3 + k)));
+        }
+        let rd = self.target(dst)?;
+        self.a.mov32(rd, Reg::RAX);
+        self.commit(dst, rd);
+        Ok(())
+    }
+
+    /// Adds static cycles and instructions (`cycles`, `insns`).
+    fn account(&mut self, cycles: u32, insns: u32) {
+        if cycles > 0 {
+            self.a.alu64(Alu::Add, CYCLES, Src::Imm(cycles));
+        }
+        if insns > 0 {
+            self.a.alu64(Alu::Add, INSNS, Src::Imm(insns));
+        }
+    }
+
+    /// eax = `pc`, ecx = `reason`, jump to the common exit.
+    fn leave_with(&mut self, pc: u32, reason: ExitReason) {
+        self.a.mov_imm32(Reg::RAX, pc);
+        self.a.mov_imm32(Reg::RCX, reason as u32);
+        self.jump_to_epilogue();
+    }
+
+    fn jump_to_epilogue(&mut self) {
+        // Displacement filled by the block cache once the block is placed.
+        let at = self.a.jmp_placeholder();
+        self.epilogue_branches.push(at as u32);
+    }
+
+    /// A linkable exit to `target`: a `jmp rel32` with an aligned
+    /// displacement (0 until linked), then the fall-back.
+    fn linkable(&mut self, target: u16, decimal: Option<bool>) {
+        if let Some(decimal) = decimal {
+            // The opcode byte goes one before a 4-byte boundary.
+            self.a.align_with_nops(4, 1);
+            let at = self.a.jmp_placeholder();
+            self.exits.push(ExitSlot {
+                at: at as u32,
+                target,
+                decimal,
+            });
+        }
+        self.leave_with(u32::from(target), ExitReason::Next);
+    }
+
+    fn jump(&mut self, target: u16, from: u16, decimal: Option<bool>) {
+        if self.config.stop_on_trap && target == from {
+            self.leave_with(u32::from(from), ExitReason::Trap);
+        } else {
+            self.linkable(target, decimal);
+        }
+    }
+
+    fn exit(&mut self) {
+        let block = self.block;
+        let decimal = block.exit_decimal;
+        self.account(u32::from(block.cycles), u32::from(block.instructions));
+        match block.exit {
+            Exit::Jump { target, from } => self.jump(target, from, decimal),
+            Exit::Dispatch { target } => {
+                // D is known only now: one linkable slot per value.
+                let decimal_set = self.a.new_label();
+                self.a.test8_mem(ctx_reg(GuestReg::D), 0xFF);
+                self.a.jcc(Cond::Ne, decimal_set);
+                self.linkable(target, Some(false));
+                self.a.bind(decimal_set);
+                self.linkable(target, Some(true));
+            }
+            Exit::Interpret { pc } => self.leave_with(u32::from(pc), ExitReason::Interpret),
+            Exit::Branch {
+                cond,
+                taken,
+                not_taken,
+                taken_cycles,
+                from,
+            } => {
+                let taken_label = self.a.new_label();
+                let (mask, location) = match cond.flag {
+                    GuestReg::Z => (0xFF, ctx_reg(GuestReg::Z)),
+                    GuestReg::N => (0x80, ctx_reg(GuestReg::N)),
+                    flag => (0xFF, ctx_reg(flag)),
+                };
+                match guest_reg(cond.flag) {
+                    Some(host) => self.a.test32(host, host),
+                    None => self.a.test8_mem(location, mask),
+                }
+                // Z's location is zero when the flag is set.
+                let set = if cond.flag == GuestReg::Z {
+                    !cond.set
+                } else {
+                    cond.set
+                };
+                self.a
+                    .jcc(if set { Cond::Ne } else { Cond::E }, taken_label);
+                self.jump(not_taken, from, decimal);
+                self.a.bind(taken_label);
+                self.a
+                    .alu64(Alu::Add, CYCLES, Src::Imm(u32::from(taken_cycles)));
+                self.jump(taken, from, decimal);
+            }
+            Exit::Indirect { target, from } => {
+                let value = self.src(target);
+                self.a.mov_src32(Reg::RAX, value);
+                if self.config.stop_on_trap {
+                    let not_trap = self.a.new_label();
+                    self.a.alu32(Alu::Cmp, Reg::RAX, Src::Imm(u32::from(from)));
+                    self.a.jcc(Cond::Ne, not_trap);
+                    self.a.mov_imm32(Reg::RCX, ExitReason::Trap as u32);
+                    self.jump_to_epilogue();
+                    self.a.bind(not_trap);
+                }
+                if self.config.link {
+                    self.inline_dispatch(decimal);
+                }
+                self.a.mov_imm32(Reg::RCX, ExitReason::Next as u32);
+                self.jump_to_epilogue();
+            }
+        }
+    }
+
+    /// Continues at the guest PC in eax without the dispatcher when a block
+    /// is translated there: looks (D << 16 | PC) up in the entry table and
+    /// jumps to the entry (whose budget check runs as for any link). Falls
+    /// through when there is none. Every temporary is dead here, so rdx is
+    /// free.
+    fn inline_dispatch(&mut self, decimal: Option<bool>) {
+        let miss = self.a.new_label();
+        let key = Reg::RCX;
+        let entry = Reg::RDX;
+        self.a.mov32(key, Reg::RAX);
+        match decimal {
+            Some(false) => {}
+            Some(true) => self.a.alu32(Alu::Or, key, Src::Imm(1 << 16)),
+            None => {
+                self.a.load32(entry, ctx_reg(GuestReg::D));
+                self.a.shift32_imm(Shift::Shl, entry, 16);
+                self.a.alu32(Alu::Or, key, Src::Reg(entry));
+            }
+        }
+        self.a.load64(entry, ctx(offsets::DISPATCH));
+        self.a.load32(entry, Mem::index(entry, key, 4, 0));
+        self.a.test32(entry, entry);
+        self.a.jcc(Cond::E, miss);
+        self.a
+            .alu64(Alu::Add, entry, Src::Mem(ctx(offsets::CODE_BASE)));
+        self.a.jmp_reg(entry);
+        self.a.bind(miss);
+    }
+
+    fn emit_stubs(&mut self) {
+        for stub in std::mem::take(&mut self.stubs) {
+            match stub {
+                Stub::Side { label, insn } => {
+                    self.a.bind(label);
+                    self.account(u32::from(insn.cycles), u32::from(insn.index));
+                    self.leave_with(u32::from(insn.pc), ExitReason::Interpret);
+                }
+                Stub::CodeWrite {
+                    label,
+                    insn,
+                    cycles_after,
+                    resume,
+                    addr,
+                } => {
+                    self.a.bind(label);
+                    let exit_addr = ctx(offsets::EXIT_ADDR);
+                    match addr {
+                        Src::Imm(v) => self.a.store32_imm(exit_addr, v),
+                        Src::Reg(r) => self.a.store32(exit_addr, r),
+                        Src::Mem(m) => {
+                            self.a.load32(S0, m);
+                            self.a.store32(exit_addr, S0);
+                        }
+                    }
+                    self.account(u32::from(cycles_after), u32::from(insn.index) + 1);
+                    self.leave_with(u32::from(resume), ExitReason::CodeWrite);
+                }
+            }
+        }
+    }
+}
+
+/// The size of [`JitContext`], checked against the offsets the stubs use.
+pub const CONTEXT_SIZE: usize = size_of::<JitContext>();
