@@ -1114,7 +1114,7 @@ fn x86_random_entry(rng: &mut Rng, used: u32, bytes: &mut Vec<u8>) -> Entry<'sta
 
 #[test]
 fn x86_random_journals_are_applied_exactly_or_rejected_entirely() {
-    let mut rng = Rng(0x5eed_86_64_0000_0002);
+    let mut rng = Rng(0x5eed_8664_0000_0002);
     let (mut accepted, mut rejected, mut overlaps) = (0, 0, 0);
     for case in 0..4000 {
         let used = if rng.chance(4) {
