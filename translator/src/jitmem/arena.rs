@@ -57,8 +57,10 @@ impl Arena {
     }
 
     /// Reserves `len` bytes aligned to `align` (a power of two) and returns
-    /// their offset. The bytes hold poison (or zero, which also traps on
-    /// AArch64) until a journal writes them. On [`JitMemError::ArenaFull`]
+    /// their offset. The bytes hold poison or zero until a journal writes
+    /// them: zero traps on AArch64 (`udf #0`) but not on x86-64 (`00 00` is
+    /// `add [rax], al`), so never run bytes that were not written. On
+    /// [`JitMemError::ArenaFull`]
     /// the engine flushes its cache with [`reset`](Arena::reset) and retries.
     pub fn alloc(&mut self, len: u32, align: u32) -> Result<u32, JitMemError> {
         if !align.is_power_of_two() {

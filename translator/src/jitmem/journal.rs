@@ -13,17 +13,24 @@ use std::ops::Range;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Entry<'a> {
     /// Write new code (or data such as literal pools) at `dst`.
-    /// `dst` and the length must be multiples of [`Isa::code_align`](super::Isa::code_align).
+    /// `dst` and the length must be multiples of [`Isa::code_align`](super::Isa::code_align)
+    /// (4 on AArch64, 1 on x86-64).
     Copy { dst: u32, bytes: &'a [u8] },
     /// Store one aligned 32-bit word at `at` with a single atomic store, so
     /// code running concurrently sees the old or the new word, never a mix.
-    /// Only link/unlink/poison words are accepted: an unconditional branch
-    /// whose target lies in the arena's allocated space (see
-    /// [`Isa::branch_word`](super::Isa::branch_word)), the NOP word, or the
-    /// poison word.
+    /// Only link/unlink words are accepted: an unconditional branch whose
+    /// target lies in the arena's allocated space (see
+    /// [`Isa::branch_word`](super::Isa::branch_word)) or the NOP word; on
+    /// AArch64 also the poison word.
+    ///
+    /// On x86-64 `at` must be the rel32 of a `jmp` already committed (the
+    /// `E9` opcode at `at - 1`), and no other entry of the journal may write
+    /// any of those 5 bytes; a patch there cannot poison (the poison word
+    /// would be a branch out of the arena), use [`Entry::Poison`] instead.
     Patch32 { at: u32, word: u32 },
-    /// Fill `range` with the ISA's trapping word. An empty range does
-    /// nothing; a reversed one is rejected.
+    /// Fill `range` with the ISA's trapping word. Both ends must be
+    /// multiples of 4 on every ISA. An empty range does nothing; a reversed
+    /// one is rejected.
     Poison { range: Range<u32> },
 }
 

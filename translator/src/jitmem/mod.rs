@@ -29,8 +29,18 @@
 //!   is called when the region is reserved (needs the
 //!   `com.apple.security.cs.jit-write-allowlist-freeze-late` entitlement).
 //! - Code can only be committed where [`Isa::HOST`] has a backend
-//!   (AArch64 today); elsewhere the region and arenas work but
+//!   (AArch64 and x86-64); elsewhere the region and arenas work but
 //!   [`Arena::commit`] returns [`JitMemError::UnsupportedHost`].
+//!
+//! # Exit slots
+//! A block leaves through exit slots that a `Patch32` links to another
+//! block ([`Isa::branch_word`]) or unlinks ([`Isa::nop_word`]).
+//! - **AArch64:** the slot is one instruction word, `B target` or `NOP`.
+//! - **x86-64:** the slot is the rel32 of a `jmp` (`E9`); the displacement
+//!   must start at a 4-aligned offset (pad with `NOP`s before the `E9`).
+//!   Unlinked means rel32 0, a jump to the next instruction. The validator
+//!   checks that the `E9` is there, so a block must be committed before a
+//!   journal patches its slots (the same journal may not also write them).
 //!
 //! # A compiler's view
 //! ```
@@ -39,19 +49,40 @@
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let Some(isa) = Isa::HOST else { return Ok(()) }; // no backend on this host
 //! let mut arena = Arena::new(1 << 20)?;
-//! // movz w0, #7 ; ret, preceded by an exit slot that starts unlinked.
-//! let words = [isa.nop_word(), 0x5280_00e0, 0xd65f_03c0];
-//! let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
-//! let block = arena.alloc(bytes.len() as u32, 16)?;
+//! // Per ISA: an unlinked exit slot, the offset of its patchable word, and
+//! // the code of a function that returns `v`.
+//! let (exit, slot, returns): (Vec<u8>, u32, fn(u8) -> Vec<u8>) = match isa {
+//!     // nop
+//!     Isa::Aarch64 => (isa.nop_word().to_le_bytes().to_vec(), 0, |v| {
+//!         // movz w0, #v ; ret
+//!         [0x5280_0000 | (u32::from(v) << 5), 0xd65f_03c0]
+//!             .iter().flat_map(|w| w.to_le_bytes()).collect()
+//!     }),
+//!     // nop ; nop ; nop ; jmp rel32 0 (to the next instruction)
+//!     Isa::X86_64 => (vec![0x90, 0x90, 0x90, 0xe9, 0, 0, 0, 0], 4, |v| {
+//!         vec![0xb8, v, 0, 0, 0, 0xc3] // mov eax, v ; ret
+//!     }),
+//!     _ => return Ok(()),
+//! };
+//! let caller_code = [exit, returns(7)].concat();
+//! let caller = arena.alloc(caller_code.len() as u32, 16)?;
+//! let target_code = returns(9);
+//! let target = arena.alloc(target_code.len() as u32, 16)?;
 //! let mut journal = arena.journal();
-//! journal.push(Entry::Copy { dst: block, bytes: &bytes });
+//! journal.push(Entry::Copy { dst: caller, bytes: &caller_code });
+//! journal.push(Entry::Copy { dst: target, bytes: &target_code });
 //! arena.commit(&journal)?;
-//! // SAFETY: `block` holds a complete function of this type, committed above.
-//! let f = unsafe { std::mem::transmute::<*const u8, extern "C" fn() -> u32>(arena.code_ptr(block)) };
+//! // SAFETY: `caller` holds a complete function of this type, committed above.
+//! let f = unsafe { std::mem::transmute::<*const u8, extern "C" fn() -> u32>(arena.code_ptr(caller)) };
 //! assert_eq!(f(), 7);
-//! // Linking an exit: one Patch32 with a branch word; unlinking: the NOP word.
+//! // Linking the exit: one Patch32 with a branch word; unlinking: the NOP word.
+//! let at = caller + slot;
 //! journal.clear();
-//! journal.push(Entry::Patch32 { at: block, word: isa.branch_word(block, block + 4).unwrap() });
+//! journal.push(Entry::Patch32 { at, word: isa.branch_word(at, target).unwrap() });
+//! arena.commit(&journal)?;
+//! assert_eq!(f(), 9);
+//! journal.clear();
+//! journal.push(Entry::Patch32 { at, word: isa.nop_word() });
 //! arena.commit(&journal)?;
 //! assert_eq!(f(), 7);
 //! # Ok(())

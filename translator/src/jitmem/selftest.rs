@@ -48,68 +48,67 @@ pub fn selftest() -> Result<SelfTestReport, SelfTestError> {
     lines.push(describe_region(&arena));
 
     // caller: [exit slot][return 1]; target: [return 2]. The exit slot starts
-    // unlinked (NOP), so the caller falls through to its own return.
-    let caller_code = [&[isa.nop_word()][..], &returns(isa, 1)].concat();
+    // unlinked, so the caller falls through to its own return.
+    let exit = exit_slot(isa);
+    let caller_code = [&exit.code[..], &returns(isa, 1)].concat();
     let caller = arena.alloc(byte_len(&caller_code), 16)?;
+    let slot = caller + exit.slot;
+    let body = caller + byte_len(&exit.code);
     let target_code = returns(isa, 2);
     let target = arena.alloc(byte_len(&target_code), 16)?;
     let mut journal = arena.journal();
     journal.push(Entry::Copy {
         dst: caller,
-        bytes: &to_bytes(&caller_code),
+        bytes: &caller_code,
     });
     journal.push(Entry::Copy {
         dst: target,
-        bytes: &to_bytes(&target_code),
+        bytes: &target_code,
     });
     arena.commit(&journal)?;
     expect_call(&arena, caller, 1, "write")?;
     expect_call(&arena, target, 2, "write")?;
     lines.push(format!(
-        "write: 2 blocks ({} words) committed through the journal, icache flushed; they return 1 and 2",
+        "write: 2 {} blocks ({} bytes) committed through the journal, icache flushed; they return 1 and 2",
+        isa.name(),
         caller_code.len() + target_code.len()
     ));
 
     let link = isa
-        .branch_word(caller, target)
+        .branch_word(slot, target)
         .ok_or(SelfTestError::Mismatch {
             check: "link",
             detail: "target out of branch range".into(),
         })?;
-    patch(&mut arena, caller, link)?;
+    patch(&mut arena, slot, link)?;
     expect_call(&arena, caller, 2, "link")?;
     lines.push(format!(
-        "link: exit slot patched to {link:#010x} (branch +{:#x}); the caller now returns 2",
-        target - caller
+        "link: exit slot at caller+{} patched to {link:#010x} ({} to the target, {:#x} bytes ahead); the caller now returns 2",
+        exit.slot,
+        exit.branch,
+        target - slot
     ));
 
-    patch(&mut arena, caller, isa.nop_word())?;
+    patch(&mut arena, slot, isa.nop_word())?;
     expect_call(&arena, caller, 1, "unlink")?;
-    lines.push("unlink: exit slot patched back to NOP; the caller returns 1 again".into());
+    lines.push(format!(
+        "unlink: exit slot patched back to {:#010x} ({}); the caller returns 1 again",
+        isa.nop_word(),
+        exit.nop
+    ));
 
-    let before = arena.code(caller..caller + 4).to_vec();
+    let before = arena.code(caller..caller + byte_len(&caller_code)).to_vec();
     let mut bad = arena.journal();
     bad.push(Entry::Copy {
-        dst: caller,
-        bytes: &to_bytes(&returns(isa, 3)),
+        dst: body,
+        bytes: &returns(isa, 3),
     });
     bad.push(Entry::Patch32 {
-        at: caller,
-        word: isa.branch_word(caller, arena.used() + 64).unwrap_or(0),
+        at: slot,
+        word: isa.branch_word(slot, arena.used() + 64).unwrap_or(0),
     });
-    match arena.commit(&bad) {
-        Err(JitMemError::Rejected {
-            entry: Some(1),
-            reason: Reject::BranchOutOfArena,
-        }) => {}
-        other => {
-            return Err(SelfTestError::Mismatch {
-                check: "refuse",
-                detail: format!("a branch out of the arena gave {other:?}"),
-            });
-        }
-    }
-    if arena.code(caller..caller + 4) != before {
+    expect_rejected(&mut arena, &bad, 1, Reject::BranchOutOfArena)?;
+    if arena.code(caller..caller + byte_len(&caller_code)) != before {
         return Err(SelfTestError::Mismatch {
             check: "refuse",
             detail: "a rejected journal wrote code".into(),
@@ -120,6 +119,21 @@ pub fn selftest() -> Result<SelfTestReport, SelfTestError> {
         "refuse: a journal whose 2nd entry branches outside the arena was rejected whole; its 1st entry wrote nothing"
             .into(),
     );
+    if isa.slot_opcode().is_some() {
+        // Bytes 4..8 of the caller's body (the end of `mov eax, 1`, `ret`,
+        // padding) follow a byte of the immediate, not a jmp opcode.
+        let mut bad = arena.journal();
+        bad.push(Entry::Patch32 {
+            at: body + 4,
+            word: isa.nop_word(),
+        });
+        expect_rejected(&mut arena, &bad, 0, Reject::NotAnExitSlot)?;
+        expect_call(&arena, caller, 1, "refuse")?;
+        lines.push(
+            "refuse: a patch of 4 bytes that are not a jmp rel32 displacement was rejected (not an exit slot)"
+                .into(),
+        );
+    }
 
     let target_end = target + byte_len(&target_code);
     let mut poison = arena.journal();
@@ -182,20 +196,76 @@ fn describe_region(arena: &Arena) -> String {
     )
 }
 
-/// A function that returns `value`.
-fn returns(isa: Isa, value: u16) -> Vec<u32> {
+/// A function that returns `value`, padded with poison to whole 4-byte
+/// words (so that `Poison` entries can cover exactly the block).
+fn returns(isa: Isa, value: u16) -> Vec<u8> {
     match isa {
         // movz w0, #value ; ret
-        Isa::Aarch64 => vec![0x5280_0000 | (u32::from(value) << 5), 0xd65f_03c0],
+        Isa::Aarch64 => [0x5280_0000 | (u32::from(value) << 5), 0xd65f_03c0]
+            .iter()
+            .flat_map(|w| w.to_le_bytes())
+            .collect(),
+        // mov eax, imm32 (B8 imm32) ; ret (C3) ; int3 ; int3 (padding)
+        Isa::X86_64 => [
+            &[0xb8][..],
+            &u32::from(value).to_le_bytes(),
+            &[0xc3, 0xcc, 0xcc],
+        ]
+        .concat(),
     }
 }
 
-fn to_bytes(words: &[u32]) -> Vec<u8> {
-    words.iter().flat_map(|w| w.to_le_bytes()).collect()
+/// An unlinked exit slot in front of a block's body.
+struct ExitSlot {
+    /// Code bytes; the block's body follows them.
+    code: Vec<u8>,
+    /// Offset of the patchable 32-bit word in `code`.
+    slot: u32,
+    /// What a link word is, for the report.
+    branch: &'static str,
+    /// What the unlink word is, for the report.
+    nop: &'static str,
 }
 
-fn byte_len(words: &[u32]) -> u32 {
-    (words.len() * 4) as u32
+fn exit_slot(isa: Isa) -> ExitSlot {
+    match isa {
+        Isa::Aarch64 => ExitSlot {
+            code: isa.nop_word().to_le_bytes().to_vec(),
+            slot: 0,
+            branch: "B",
+            nop: "NOP",
+        },
+        // nop ; nop ; nop ; jmp rel32 with rel32 = 0 (the next instruction):
+        // the padding puts the displacement at a 4-aligned offset.
+        Isa::X86_64 => ExitSlot {
+            code: vec![0x90, 0x90, 0x90, 0xe9, 0, 0, 0, 0],
+            slot: 4,
+            branch: "jmp rel32",
+            nop: "rel32 0: jmp to the next instruction",
+        },
+    }
+}
+
+fn byte_len(bytes: &[u8]) -> u32 {
+    bytes.len() as u32
+}
+
+fn expect_rejected(
+    arena: &mut Arena,
+    journal: &super::Journal,
+    entry: usize,
+    reason: Reject,
+) -> Result<(), SelfTestError> {
+    match arena.commit(journal) {
+        Err(JitMemError::Rejected {
+            entry: Some(e),
+            reason: r,
+        }) if e == entry && r == reason => Ok(()),
+        other => Err(SelfTestError::Mismatch {
+            check: "refuse",
+            detail: format!("expected {reason:?} at entry {entry}, got {other:?}"),
+        }),
+    }
 }
 
 fn patch(arena: &mut Arena, at: u32, word: u32) -> Result<(), JitMemError> {

@@ -12,6 +12,19 @@
 //! already validated entry; if it ever fails, the journal was tampered with
 //! mid-write and the process aborts (the simplest possible trap).
 //!
+//! # Patch32 rules per ISA
+//! - **AArch64:** the word must be a `B` into the arena's allocated code
+//!   (the whole 4-byte instruction inside it), the `NOP` or the poison word.
+//! - **x86-64:** the word is the rel32 of a `jmp` (`E9`), so every word is
+//!   a branch (0 being the fall-through "NOP"). The slot must be an exit
+//!   slot: `at >= 1` and the byte at `at - 1`, read from the arena's
+//!   current contents, is `E9`. No other entry of the same journal may
+//!   write any of the 5 bytes `at - 1 .. at + 4` (except a `Patch32` of the
+//!   same slot), so the opcode checked here is still there when the patch
+//!   is applied. The target `at + 4 + rel32` must be an allocated byte of
+//!   the arena. The poison word is a branch about 0.8 GiB backwards there,
+//!   hence always refused: x86-64 code is poisoned with `Poison` entries.
+//!
 //! No panics (the lints below), no allocation, no formatting, no locks.
 
 #![deny(
@@ -66,7 +79,8 @@ pub enum Reject {
     MalformedEntry,
     /// The entry writes outside the arena's allocated bytes.
     OutOfBounds,
-    /// Address or length not a multiple of the code alignment.
+    /// A `Copy` address or length not a multiple of the code alignment, or
+    /// a `Patch32` address or `Poison` range not a multiple of 4.
     Misaligned,
     /// A `Copy` source lies outside the staging bytes.
     SourceOutOfBounds,
@@ -74,10 +88,14 @@ pub enum Reject {
     BadPatchWord,
     /// A `Patch32` branch targets code outside the arena's allocated bytes.
     BranchOutOfArena,
+    /// x86-64: a `Patch32` address is not the displacement of a `jmp rel32`
+    /// (no `E9` byte right before it), or another entry of the journal
+    /// writes the jump.
+    NotAnExitSlot,
 }
 
 impl Reject {
-    const ALL: [Reject; 17] = [
+    const ALL: [Reject; 18] = [
         Reject::BadContext,
         Reject::BadMagic,
         Reject::BadHeaderLength,
@@ -95,6 +113,7 @@ impl Reject {
         Reject::SourceOutOfBounds,
         Reject::BadPatchWord,
         Reject::BranchOutOfArena,
+        Reject::NotAnExitSlot,
     ];
 
     /// What went wrong, in words.
@@ -117,6 +136,9 @@ impl Reject {
             Reject::SourceOutOfBounds => "copy source outside the staging buffer",
             Reject::BadPatchWord => "patch word is not a branch, NOP or poison",
             Reject::BranchOutOfArena => "branch target outside the arena's allocated code",
+            Reject::NotAnExitSlot => {
+                "patch address is not an exit slot (no jmp rel32 before it, or the journal also writes it)"
+            }
         }
     }
 }
@@ -166,7 +188,9 @@ enum Op {
 #[derive(Debug)]
 struct Plan {
     arena: ArenaView,
-    /// Writable address of the arena's first byte.
+    /// Writable address of the arena's first byte. Only [`check_journal`]
+    /// builds a plan, after checking that the arena's `size` (and so its
+    /// `used`) bytes from here lie inside the RW view.
     arena_rw: *mut u8,
     entries: *const RawEntry,
     entry_count: usize,
@@ -271,9 +295,45 @@ unsafe fn check_journal(ctx: *const c_void, env: &WriteEnv<'_>) -> Result<Plan, 
     for index in 0..plan.entry_count {
         // SAFETY: aligned, non-null, index < entry_count; readable by contract.
         let raw = unsafe { plan.entries.add(index).read_volatile() };
-        check_entry(&raw, &plan, env.isa).map_err(|reason| status(reason, Some(index)))?;
+        let op = check_entry(&raw, &plan, env.isa).map_err(|reason| status(reason, Some(index)))?;
+        if let (Op::Patch { at, .. }, Some(_)) = (op, env.isa.slot_opcode()) {
+            // SAFETY: as for the read above.
+            if unsafe { journal_writes_slot(at, &plan) } {
+                return Err(status(Reject::NotAnExitSlot, Some(index)));
+            }
+        }
     }
     Ok(plan)
+}
+
+/// x86-64: whether an entry of the journal other than a `Patch32` of the
+/// same slot writes any byte of the `jmp rel32` at `at - 1 .. at + 4`.
+/// Then the opcode check of the slot would be stale by the time the patch
+/// is applied. This scans the whole table once per patch: O(patches ×
+/// entries), fine for real journals (a few patches); a forged journal can
+/// only slow down its own commit on its own thread.
+///
+/// # Safety
+/// `plan.entries` must be aligned, non-null and readable for
+/// `plan.entry_count` entries (checked by [`check_journal`] and the
+/// caller's contract).
+unsafe fn journal_writes_slot(at: usize, plan: &Plan) -> bool {
+    // `at` passed check_entry: 4 <= at and at + 4 <= used (< 128 MiB).
+    let slot = at.saturating_sub(1)..at.saturating_add(4);
+    (0..plan.entry_count).any(|index| {
+        // SAFETY: index < entry_count; see the function's contract.
+        let raw = unsafe { plan.entries.add(index).read_volatile() };
+        // Unchecked entries may hold anything: saturate, never wrap.
+        let start = usize::try_from(raw.offset).unwrap_or(usize::MAX);
+        let len = usize::try_from(raw.len).unwrap_or(usize::MAX);
+        let written = match raw.kind {
+            RawEntry::COPY | RawEntry::POISON => start..start.saturating_add(len),
+            RawEntry::PATCH32 if start != at => start..start.saturating_add(4),
+            // The same slot again, or a kind the validator refuses anyway.
+            _ => return false,
+        };
+        overlaps(&written, &slot)
+    })
 }
 
 /// One entry against the arena's allocated bytes and the staging buffer.
@@ -316,12 +376,34 @@ fn check_entry(raw: &RawEntry, plan: &Plan, isa: Isa) -> Result<Op, Reject> {
             if !raw.offset.is_multiple_of(4) {
                 return Err(Reject::Misaligned);
             }
+            if let Some(opcode) = isa.slot_opcode() {
+                // The byte before the slot, in the arena's current contents.
+                // `journal_writes_slot` (first pass) guarantees no entry of
+                // this journal changes it before the patch is applied.
+                let Some(opcode_at) = raw.offset.checked_sub(1) else {
+                    return Err(Reject::NotAnExitSlot);
+                };
+                // SAFETY: opcode_at < offset + 4 <= used <= arena size, and
+                // check_journal verified the arena lies inside the RW view,
+                // which stays mapped and readable. Reading code bytes cannot
+                // race: only this callback writes the arena, on this thread.
+                let found = unsafe { plan.arena_rw.add(opcode_at as usize).read_volatile() };
+                if found != opcode {
+                    return Err(Reject::NotAnExitSlot);
+                }
+            }
             match isa.classify_patch(raw.word) {
                 PatchWord::Nop | PatchWord::Poison => {}
                 PatchWord::Branch { displacement } => {
                     let target = (raw.offset as i64).checked_add(displacement);
                     let target = target.and_then(|t| u64::try_from(t).ok());
-                    if !target.is_some_and(|t| within(t, 4, used)) {
+                    let inside = |t| match isa {
+                        // The whole target instruction must be allocated.
+                        Isa::Aarch64 => within(t, 4, used),
+                        // Instructions have any length: the first byte.
+                        Isa::X86_64 => t < used,
+                    };
+                    if !target.is_some_and(inside) {
                         return Err(Reject::BranchOutOfArena);
                     }
                 }
@@ -366,7 +448,9 @@ unsafe fn apply(op: Op, plan: &Plan, isa: Isa) {
         },
         // SAFETY: at..at+4 is in the arena and 4-aligned (the arena base is
         // page aligned). An atomic store is one single-copy-atomic write, so
-        // a thread executing the slot sees the old or the new word.
+        // a thread executing the slot sees the old or the new word (on
+        // x86-64 the 4-aligned rel32 never straddles a cache line, which is
+        // what makes patching a live jmp's displacement safe there).
         Op::Patch { at, word } => unsafe {
             AtomicU32::from_ptr(plan.arena_rw.add(at).cast()).store(word, Ordering::Release);
         },

@@ -80,7 +80,9 @@ pub(crate) unsafe fn flush_icache(rx: usize, len: usize) {
             )
         };
     }
-    // x86-64 keeps instruction fetch coherent with stores on its own.
+    // x86-64 keeps instruction fetch coherent with stores on its own, and
+    // checks by physical address (Intel SDM vol. 3A, 11.6), so stores
+    // through the RW alias are seen through the RX view: nothing to do.
     #[cfg(not(target_arch = "aarch64"))]
     let _ = (rx, len);
 }

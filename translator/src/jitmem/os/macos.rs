@@ -2,6 +2,14 @@
 //! callback via `pthread_jit_write_with_callback_np`, which makes the
 //! region writable (and not executable) for the calling thread alone for the
 //! duration of the callback.
+//!
+//! The same code serves Intel Macs (`x86_64-apple-darwin`). There the
+//! hardware has no per-thread JIT write protection
+//! (`pthread_jit_write_protect_supported_np()` is false): the `MAP_JIT`
+//! region is plainly read+write+execute, and
+//! `pthread_jit_write_with_callback_np` still checks the allowlist and
+//! calls the callback, which stays the only code that writes the region.
+//! `sys_icache_invalidate` is a no-op on x86-64 but is called anyway.
 
 use super::Views;
 use crate::jitmem::callback::write_callback;
@@ -55,7 +63,9 @@ pub(crate) fn write_journal(ctx: *mut c_void) -> c_int {
     unsafe { libc::pthread_jit_write_with_callback_np(Some(write_callback), ctx) }
 }
 
-/// Makes `len` bytes at `rx` visible to instruction fetch.
+/// Makes `len` bytes at `rx` visible to instruction fetch (a no-op on
+/// Intel, whose instruction fetch is coherent with stores; called on every
+/// Mac so the write path is the same).
 ///
 /// # Safety
 /// `rx..rx+len` must lie inside the region.

@@ -1,5 +1,7 @@
 //! Validator tests on a simulated region: a heap buffer stands in for the RW
-//! view, so every rule is checked on any host, including forged contexts.
+//! view, so every rule of every ISA is checked on any host, including
+//! forged contexts. Tests without an ISA in their name use AArch64; the
+//! `x86_*` tests cover the x86-64 rules.
 
 #![allow(
     clippy::arithmetic_side_effects,
@@ -21,6 +23,7 @@ const POISON: u32 = 0xd43b_d5a0;
 /// Two adjacent 4 KiB arenas in a fake region. Arena 0 belongs to thread
 /// `ME`, which is committing to it; arena 1 to another engine.
 struct Fixture {
+    isa: Isa,
     /// The "RW view"; u32 elements give it the 4-byte alignment real pages have.
     memory: Vec<u32>,
     /// A separate "RX view" range, never written.
@@ -30,7 +33,16 @@ struct Fixture {
 
 impl Fixture {
     fn new(used: usize) -> Self {
+        Self::with_isa(Isa::Aarch64, used)
+    }
+
+    fn x86(used: usize) -> Self {
+        Self::with_isa(Isa::X86_64, used)
+    }
+
+    fn with_isa(isa: Isa, used: usize) -> Self {
         let fixture = Fixture {
+            isa,
             memory: (0..2 * ARENA as u32 / 4)
                 .map(|i| i.wrapping_mul(0x9e37_79b9))
                 .collect(),
@@ -49,7 +61,7 @@ impl Fixture {
         let rw = self.memory.as_mut_ptr() as usize;
         let rx = self.rx.as_ptr() as usize;
         let env = WriteEnv {
-            isa: Isa::Aarch64,
+            isa: self.isa,
             slots: &self.slots,
             rx: rx..rx + 2 * ARENA,
             rw: rw..rw + 2 * ARENA,
@@ -78,10 +90,27 @@ impl Fixture {
         self.memory[offset / 4]
     }
 
+    /// The memory as bytes (both supported hosts are little-endian, like
+    /// the simulated code).
+    fn bytes(&self) -> Vec<u8> {
+        self.memory.iter().flat_map(|w| w.to_le_bytes()).collect()
+    }
+
+    /// Stores `bytes` at `offset` directly, as an earlier commit would have.
+    fn put(&mut self, offset: usize, bytes: &[u8]) {
+        for (at, &byte) in (offset..).zip(bytes) {
+            let mut word = self.memory[at / 4].to_le_bytes();
+            word[at % 4] = byte;
+            self.memory[at / 4] = u32::from_le_bytes(word);
+        }
+    }
+
     /// Runs a journal that must be rejected and checks nothing was written.
     fn reject(&mut self, journal: &Journal) -> (Reject, Option<usize>) {
         let before = self.snapshot();
-        let outcome = self.run(journal).expect_err("journal must be rejected");
+        let Err(outcome) = self.run(journal) else {
+            panic!("must be rejected: {:?}", journal.raw_entries());
+        };
         assert_eq!(self.memory, before, "a rejected journal wrote memory");
         outcome
     }
@@ -658,5 +687,490 @@ fn random_journals_are_applied_exactly_or_rejected_entirely() {
     assert!(
         accepted > 300 && rejected > 300,
         "accepted {accepted}, rejected {rejected}"
+    );
+}
+
+// ---------------------------------------------------------------------------
+// x86-64: exit slots are the rel32 of a `jmp` (E9), code is byte-granular.
+
+const JMP: u8 = 0xe9;
+const X86_POISON: u32 = 0xcccc_cccc;
+
+/// rel32 of a jmp whose displacement starts at `at`, to `target`.
+fn rel32(at: u32, target: i64) -> u32 {
+    (target - (i64::from(at) + 4)) as i32 as u32
+}
+
+/// An x86 fixture with `used` bytes allocated and a `jmp rel32 0` whose
+/// displacement is at each of `slots`, as if committed earlier.
+fn x86_with_slots(used: usize, slots: &[u32]) -> Fixture {
+    let mut fx = Fixture::x86(used);
+    for &at in slots {
+        fx.put(at as usize - 1, &[JMP, 0, 0, 0, 0]);
+    }
+    fx
+}
+
+/// Runs a one-entry journal that must be rejected and returns why.
+fn x86_reject_one(fx: &mut Fixture, entry: Entry<'_>) -> Reject {
+    let (reason, index) = fx.reject(&journal(&[entry]));
+    assert_eq!(index, Some(0));
+    reason
+}
+
+#[test]
+fn x86_links_and_unlinks_a_real_exit_slot() {
+    let mut fx = x86_with_slots(256, &[16]);
+    let before = fx.bytes();
+    // Forward, backward, first and last allocated byte: all inside.
+    for target in [64i64, 8, 0, 255, 20] {
+        let word = Isa::X86_64.branch_word(16, target as u32).unwrap();
+        assert_eq!(word, rel32(16, target));
+        fx.run(&journal(&[Entry::Patch32 { at: 16, word }]))
+            .unwrap_or_else(|e| panic!("link to {target}: {e:?}"));
+        assert_eq!(fx.word(16), word, "link to {target}");
+    }
+    // Unlinked again: rel32 0, the jmp falls through.
+    fx.run(&journal(&[Entry::Patch32 { at: 16, word: 0 }]))
+        .unwrap();
+    // Only the displacement changed; the opcode is still there.
+    assert_eq!(fx.bytes(), before);
+    // Two patches of the same slot in one journal: the last one wins.
+    fx.run(&journal(&[
+        Entry::Patch32 {
+            at: 16,
+            word: rel32(16, 100),
+        },
+        Entry::Patch32 {
+            at: 16,
+            word: rel32(16, 200),
+        },
+    ]))
+    .unwrap();
+    assert_eq!(fx.word(16), rel32(16, 200));
+}
+
+#[test]
+fn x86_patches_need_a_jmp_opcode_before_the_slot() {
+    let mut fx = x86_with_slots(256, &[16]);
+    // Right before the slot: E8 is `call rel32`, not a jump.
+    fx.put(31, &[0xe8, 0, 0, 0, 0]);
+    // An E9 one byte too early: the displacement is not at `at`.
+    fx.put(46, &[JMP, 0, 0, 0, 0, 0]);
+    // Random code, and the poison a reset leaves.
+    fx.put(60, &[0x48, 0x89, 0xc3, 0x90, 0, 0, 0, 0]);
+    fx.put(76, &[0xcc; 8]);
+    for at in [32u32, 48, 64, 80, 4, 252] {
+        assert_eq!(
+            x86_reject_one(&mut fx, Entry::Patch32 { at, word: 0 }),
+            Reject::NotAnExitSlot,
+            "at {at}"
+        );
+        assert_eq!(
+            x86_reject_one(
+                &mut fx,
+                Entry::Patch32 {
+                    at,
+                    word: rel32(at, 0)
+                }
+            ),
+            Reject::NotAnExitSlot,
+            "at {at}"
+        );
+    }
+    // The good slot still works after all those refusals.
+    fx.run(&journal(&[Entry::Patch32 {
+        at: 16,
+        word: rel32(16, 0),
+    }]))
+    .unwrap();
+}
+
+#[test]
+fn x86_patch_at_zero_has_no_room_for_the_opcode() {
+    let mut fx = x86_with_slots(256, &[16]);
+    fx.put(0, &[JMP; 4]);
+    for word in [0, rel32(0, 16)] {
+        assert_eq!(
+            x86_reject_one(&mut fx, Entry::Patch32 { at: 0, word }),
+            Reject::NotAnExitSlot
+        );
+    }
+}
+
+#[test]
+fn x86_patches_must_be_4_aligned_even_after_an_e9() {
+    let mut fx = Fixture::x86(256);
+    for at in [17u32, 18, 19, 33] {
+        fx.put(at as usize - 1, &[JMP, 0, 0, 0, 0]);
+        assert_eq!(
+            x86_reject_one(&mut fx, Entry::Patch32 { at, word: 0 }),
+            Reject::Misaligned,
+            "at {at}"
+        );
+    }
+    // Past the allocated bytes, even with the opcode in place.
+    let mut fx = x86_with_slots(256, &[252, 256]);
+    assert_eq!(
+        x86_reject_one(&mut fx, Entry::Patch32 { at: 256, word: 0 }),
+        Reject::OutOfBounds
+    );
+    fx.run(&journal(&[Entry::Patch32 { at: 252, word: 0 }]))
+        .unwrap();
+}
+
+#[test]
+fn x86_journal_may_not_also_write_the_slot_it_patches() {
+    let link = rel32(16, 64);
+    let patch = Entry::Patch32 { at: 16, word: link };
+    // Every entry that writes a byte of the jmp at 15..20.
+    let writers = [
+        Entry::Copy {
+            dst: 15,
+            bytes: &[JMP],
+        },
+        Entry::Copy {
+            dst: 10,
+            bytes: &[0x90; 6],
+        },
+        Entry::Copy {
+            dst: 19,
+            bytes: &[0xc3],
+        },
+        Entry::Copy {
+            dst: 17,
+            bytes: &[0; 2],
+        },
+        Entry::Copy {
+            dst: 0,
+            bytes: &[0x90; 64],
+        },
+        Entry::Poison { range: 12..16 },
+        Entry::Poison { range: 16..20 },
+        Entry::Poison { range: 0..256 },
+        // The slot before, whose displacement (12..16) ends with our opcode.
+        Entry::Patch32 { at: 12, word: 0 },
+    ];
+    for writer in &writers {
+        // 12 is a real slot too, so the only problem is the overlap.
+        let mut fx = x86_with_slots(256, &[12, 16]);
+        // Either order; the patch is the entry reported.
+        assert_eq!(
+            fx.reject(&journal(&[writer.clone(), patch.clone()])),
+            (Reject::NotAnExitSlot, Some(1)),
+            "{writer:?} then the patch"
+        );
+        assert_eq!(
+            fx.reject(&journal(&[patch.clone(), writer.clone()])),
+            (Reject::NotAnExitSlot, Some(0)),
+            "the patch then {writer:?}"
+        );
+    }
+    // Neighbours that leave 15..20 alone are fine, as are empty entries.
+    let mut fx = x86_with_slots(256, &[16]);
+    fx.run(&journal(&[
+        Entry::Copy {
+            dst: 12,
+            bytes: &[0x90; 3],
+        },
+        Entry::Copy {
+            dst: 20,
+            bytes: &[0xc3],
+        },
+        Entry::Copy {
+            dst: 15,
+            bytes: &[],
+        },
+        Entry::Poison { range: 8..12 },
+        Entry::Poison { range: 24..28 },
+        Entry::Poison { range: 16..16 },
+        patch.clone(),
+        Entry::Patch32 { at: 16, word: 0 },
+    ]))
+    .unwrap();
+    assert_eq!(fx.word(16), 0);
+    assert_eq!(
+        fx.bytes()[8..15],
+        [0xcc, 0xcc, 0xcc, 0xcc, 0x90, 0x90, 0x90]
+    );
+    assert_eq!(fx.bytes()[15], JMP);
+    assert_eq!(fx.bytes()[20], 0xc3);
+}
+
+#[test]
+fn aarch64_patches_need_no_opcode_and_may_share_a_journal_with_copies() {
+    // The x86 rules must not leak into AArch64: no E9 anywhere here, and a
+    // copy of the same words in the same journal.
+    let mut fx = Fixture::new(256);
+    fx.put(0, &[0; 16]);
+    fx.run(&journal(&[
+        Entry::Copy {
+            dst: 0,
+            bytes: &NOP.to_le_bytes().repeat(3),
+        },
+        Entry::Patch32 {
+            at: 4,
+            word: branch(4, 16),
+        },
+        Entry::Patch32 {
+            at: 8,
+            word: POISON,
+        },
+    ]))
+    .unwrap();
+    assert_eq!(
+        [fx.word(0), fx.word(4), fx.word(8)],
+        [NOP, 0x1400_0003, POISON]
+    );
+}
+
+#[test]
+fn x86_branch_targets_must_be_allocated_bytes() {
+    let mut fx = x86_with_slots(256, &[16]);
+    for target in [256i64, 257, -1, -4, 4096, 4096 + 64, i64::from(i32::MAX)] {
+        assert_eq!(
+            x86_reject_one(
+                &mut fx,
+                Entry::Patch32 {
+                    at: 16,
+                    word: rel32(16, target)
+                }
+            ),
+            Reject::BranchOutOfArena,
+            "{target}"
+        );
+    }
+    // A slot near the end of a full arena 0 jumping to the first byte of
+    // arena 1. (At ARENA - 4 that jump would be rel32 0, the unlinked word,
+    // which is always accepted: it falls through and targets nothing.)
+    let at = ARENA as u32 - 8;
+    let mut fx = x86_with_slots(ARENA, &[at]);
+    assert_eq!(
+        x86_reject_one(
+            &mut fx,
+            Entry::Patch32 {
+                at,
+                word: rel32(at, ARENA as i64)
+            }
+        ),
+        Reject::BranchOutOfArena
+    );
+    fx.run(&journal(&[Entry::Patch32 {
+        at,
+        word: rel32(at, ARENA as i64 - 1),
+    }]))
+    .unwrap();
+}
+
+#[test]
+fn x86_poison_word_is_no_patch_word() {
+    // On x86-64 0xcccccccc as a rel32 is a jump 0.8 GiB back, not poison.
+    let mut fx = x86_with_slots(ARENA, &[16, ARENA as u32 - 4]);
+    for at in [16, ARENA as u32 - 4] {
+        assert_eq!(
+            x86_reject_one(
+                &mut fx,
+                Entry::Patch32 {
+                    at,
+                    word: X86_POISON
+                }
+            ),
+            Reject::BranchOutOfArena,
+            "at {at}"
+        );
+    }
+}
+
+#[test]
+fn x86_copies_are_byte_granular_and_poison_fills_int3() {
+    let mut fx = Fixture::x86(256);
+    fx.run(&journal(&[
+        Entry::Copy {
+            dst: 3,
+            bytes: &[0xb8, 1, 0, 0, 0],
+        },
+        Entry::Copy {
+            dst: 8,
+            bytes: &[0xc3],
+        },
+        Entry::Copy {
+            dst: 255,
+            bytes: &[0x90],
+        },
+        Entry::Poison { range: 12..20 },
+    ]))
+    .unwrap();
+    let bytes = fx.bytes();
+    assert_eq!(bytes[3..9], [0xb8, 1, 0, 0, 0, 0xc3]);
+    assert_eq!(bytes[255], 0x90);
+    assert_eq!(bytes[12..20], [0xcc; 8]);
+    // Poison stays word-granular, and copies stay inside the allocation.
+    assert_eq!(
+        x86_reject_one(&mut fx, Entry::Poison { range: 13..17 }),
+        Reject::Misaligned
+    );
+    assert_eq!(
+        x86_reject_one(
+            &mut fx,
+            Entry::Copy {
+                dst: 255,
+                bytes: &[0x90; 2]
+            }
+        ),
+        Reject::OutOfBounds
+    );
+}
+
+/// The x86 rules restated on typed entries; `memory` is the arena before
+/// the journal and `entries` the whole journal (for the overlap rule).
+fn x86_model_accepts(index: usize, entries: &[Entry<'_>], memory: &[u8], used: u64) -> bool {
+    let fits = |start: u64, len: u64| start + len <= used;
+    match &entries[index] {
+        Entry::Copy { dst, bytes } => fits(u64::from(*dst), bytes.len() as u64),
+        Entry::Patch32 { at, word } => {
+            let at = u64::from(*at);
+            if at % 4 != 0 || !fits(at, 4) || at == 0 || memory[at as usize - 1] != JMP {
+                return false;
+            }
+            let target = at as i64 + 4 + i64::from(*word as i32);
+            let word_ok = *word == 0 || (0..used as i64).contains(&target);
+            let slot = at - 1..at + 4;
+            let overwritten = entries.iter().any(|other| {
+                let written = match other {
+                    Entry::Copy { dst, bytes } => {
+                        u64::from(*dst)..u64::from(*dst) + bytes.len() as u64
+                    }
+                    Entry::Poison { range } => {
+                        let len = u64::from(range.end).wrapping_sub(range.start.into());
+                        u64::from(range.start)..u64::from(range.start).saturating_add(len)
+                    }
+                    Entry::Patch32 { at: other, .. } if u64::from(*other) != at => {
+                        u64::from(*other)..u64::from(*other) + 4
+                    }
+                    Entry::Patch32 { .. } => return false,
+                };
+                !written.is_empty() && written.start < slot.end && slot.start < written.end
+            });
+            word_ok && !overwritten
+        }
+        Entry::Poison { range } => {
+            range.start <= range.end
+                && range.start % 4 == 0
+                && range.end % 4 == 0
+                && u64::from(range.end) <= used
+        }
+    }
+}
+
+fn x86_model_apply(entry: &Entry<'_>, memory: &mut [u8]) {
+    match entry {
+        Entry::Copy { dst, bytes } => {
+            memory[*dst as usize..*dst as usize + bytes.len()].copy_from_slice(bytes);
+        }
+        Entry::Patch32 { at, word } => {
+            memory[*at as usize..*at as usize + 4].copy_from_slice(&word.to_le_bytes());
+        }
+        Entry::Poison { range } => memory[range.start as usize..range.end as usize].fill(0xcc),
+    }
+}
+
+fn x86_random_entry(rng: &mut Rng, used: u32, bytes: &mut Vec<u8>) -> Entry<'static> {
+    match rng.below(4) {
+        0 => {
+            *bytes = (0..rng.below(12)).map(|_| rng.next() as u8).collect();
+            let dst = if rng.chance(3) {
+                offset(rng, used)
+            } else {
+                rng.below(u64::from(used) + 4) as u32
+            };
+            // Placeholder: the caller swaps in the borrowed bytes.
+            Entry::Copy { dst, bytes: &[] }
+        }
+        1 => {
+            let start = offset(rng, used);
+            let end = if rng.chance(10) {
+                offset(rng, used)
+            } else {
+                start.saturating_add(rng.below(3) as u32 * 4)
+            };
+            Entry::Poison { range: start..end }
+        }
+        _ => {
+            let at = offset(rng, used);
+            let word = match rng.below(6) {
+                0 => 0,
+                1 => X86_POISON,
+                2 => rng.next() as u32,
+                _ => {
+                    let target =
+                        rng.below(u64::from(used) + 8) as i64 - if rng.chance(8) { 9 } else { 0 };
+                    rel32(at, target)
+                }
+            };
+            Entry::Patch32 { at, word }
+        }
+    }
+}
+
+#[test]
+fn x86_random_journals_are_applied_exactly_or_rejected_entirely() {
+    let mut rng = Rng(0x5eed_8664_0000_0002);
+    let (mut accepted, mut rejected, mut overlaps) = (0, 0, 0);
+    for case in 0..4000 {
+        let used = if rng.chance(4) {
+            rng.below(ARENA as u64 + 1)
+        } else {
+            rng.below(129) * 4
+        } as u32;
+        let mut fx = Fixture::x86(used as usize);
+        // Many words of the arena are exit slots.
+        for at in (4..used.min(ARENA as u32)).step_by(4) {
+            if rng.chance(2) {
+                fx.put(at as usize - 1, &[JMP]);
+            }
+        }
+        let count = 1 + rng.below(5) as usize;
+        let mut payloads = vec![Vec::new(); count];
+        let shapes: Vec<Entry<'static>> = payloads
+            .iter_mut()
+            .map(|bytes| x86_random_entry(&mut rng, used, bytes))
+            .collect();
+        let entries: Vec<Entry<'_>> = shapes
+            .into_iter()
+            .zip(&payloads)
+            .map(|(entry, bytes)| match entry {
+                Entry::Copy { dst, .. } => Entry::Copy { dst, bytes },
+                other => other,
+            })
+            .collect();
+
+        let before = fx.bytes();
+        let first_bad =
+            (0..entries.len()).find(|&i| !x86_model_accepts(i, &entries, &before, u64::from(used)));
+        let mut expected = before.clone();
+        if first_bad.is_none() {
+            for entry in &entries {
+                x86_model_apply(entry, &mut expected);
+            }
+        }
+        let context = || format!("case {case}: {entries:?} (used {used})");
+        let outcome = fx.run(&journal(&entries));
+        match first_bad {
+            None => {
+                assert_eq!(outcome, Ok(()), "{}", context());
+                accepted += 1;
+            }
+            Some(index) => {
+                let (reason, entry) = outcome.expect_err(&context());
+                assert_eq!(entry, Some(index), "{}", context());
+                overlaps += usize::from(reason == Reject::NotAnExitSlot);
+                rejected += 1;
+            }
+        }
+        assert_eq!(fx.bytes(), expected, "{}", context());
+    }
+    assert!(
+        accepted > 400 && rejected > 400 && overlaps > 100,
+        "accepted {accepted}, rejected {rejected}, not an exit slot {overlaps}"
     );
 }
