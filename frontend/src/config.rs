@@ -266,7 +266,8 @@ pub fn default_file() -> String {
     // Lower answers faster; higher survives a busy host without crackle.
     audio_latency_ms: {latency},
     // How guest code runs: interp (the interpreter), jit (the translator,
-    // AArch64 hosts) or lockstep (both, compared). --engine overrides it.
+    // AArch64 and x86-64 hosts) or lockstep (both, compared). --engine
+    // overrides it.
     engine: {engine},
     // Dispatcher entries before the JIT translates a block. --threshold
     // overrides it.

@@ -14,7 +14,7 @@ use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 /// retrojit: a cycle-exact 6502 / Z80 emulator with a dynamic binary
-/// translator to AArch64.
+/// translator to AArch64 and x86-64.
 ///
 /// Numbers (addresses, counts) may be written as 1234, 0x4D2, $4D2 or 4D2h.
 #[derive(Parser, Debug)]
@@ -67,7 +67,7 @@ enum Command {
     Play(play::PlayArgs),
     /// Check the JIT region on this machine: write, link, unlink and poison
     /// code through the validated write journal, execute it, and print what
-    /// was verified. Needs an AArch64 host (or qemu-aarch64).
+    /// was verified. Needs an AArch64 or x86-64 host.
     JitSelftest,
 }
 
