@@ -313,6 +313,10 @@ unsafe fn check_journal(ctx: *const c_void, env: &WriteEnv<'_>) -> Result<Plan, 
 /// entries), fine for real journals (a few patches); a forged journal can
 /// only slow down its own commit on its own thread.
 ///
+/// First pass only: the second pass re-checks the opcode byte itself (so an
+/// entry rewritten in between to clobber it trips the abort), and a `Copy`
+/// rewritten after this scan can write nothing a `Copy` could not anyway.
+///
 /// # Safety
 /// `plan.entries` must be aligned, non-null and readable for
 /// `plan.entry_count` entries (checked by [`check_journal`] and the
