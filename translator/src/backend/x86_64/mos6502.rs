@@ -231,13 +231,10 @@ impl Codegen<'_> {
     fn target(&mut self, dst: Dst) -> Result<Reg, CodegenError> {
         Ok(match dst {
             Dst::Reg(r) => guest_reg(r).unwrap_or(S0),
-            Dst::Tmp(t) => {
-                let reg = self
-                    .temps
-                    .define(t)
-                    .ok_or(CodegenError::OutOfRegisters(self.block.start))?;
-                reg
-            }
+            Dst::Tmp(t) => self
+                .temps
+                .define(t)
+                .ok_or(CodegenError::OutOfRegisters(self.block.start))?,
         })
     }
 
