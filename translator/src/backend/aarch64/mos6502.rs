@@ -27,6 +27,7 @@
 use super::{Assembler, Cond, IndexExtend, Label, Mem, Reg, encode_logical_imm, to_le_bytes};
 use super::{W0, W1, W2, W9, W10, W11, W16, W17, W22, W23, W24, W25, W28, X0, X1, X12, X16, X17};
 use super::{X19, X20, X21, X22, X23, X24, X25, X26, X27, X28, X29, X30};
+use crate::backend::frame::{Frame, Stub};
 use crate::backend::temps::Temps;
 use crate::backend::{CodegenConfig, CodegenError, Emitted, ExitSlot, Runtime};
 use crate::engine::context::{ExitReason, JitContext, SPILL_SLOTS, offsets};
@@ -126,28 +127,6 @@ pub fn emit_runtime() -> Result<Runtime, CodegenError> {
     })
 }
 
-/// Where the current guest instruction started, for side exits.
-#[derive(Clone, Copy)]
-struct InsnInfo {
-    pc: u16,
-    index: u16,
-    cycles: u16,
-}
-
-/// An out-of-line exit emitted after the block body.
-enum Stub {
-    /// Leave before the instruction for the interpreter.
-    Side { label: Label, insn: InsnInfo },
-    /// A store hit code: leave after the instruction.
-    CodeWrite {
-        label: Label,
-        insn: InsnInfo,
-        cycles_after: u16,
-        resume: u16,
-        addr: StoredAddr,
-    },
-}
-
 /// Where a code-write stub finds the stored-to address.
 #[derive(Clone, Copy)]
 enum StoredAddr {
@@ -163,11 +142,7 @@ struct Codegen<'a> {
     config: CodegenConfig,
     block: &'a Block,
     temps: Temps<u8>,
-    insn: InsnInfo,
-    side_label: Option<Label>,
-    stubs: Vec<Stub>,
-    exits: Vec<ExitSlot>,
-    epilogue_branches: Vec<u32>,
+    frame: Frame<Label, StoredAddr>,
 }
 
 /// Compiles `block`. Page accesses are resolved against `memory`'s page
@@ -183,15 +158,7 @@ pub fn emit_block(
         config,
         block,
         temps: Temps::new(block, &TEMP_REGS),
-        insn: InsnInfo {
-            pc: block.start,
-            index: 0,
-            cycles: 0,
-        },
-        side_label: None,
-        stubs: Vec::new(),
-        exits: Vec::new(),
-        epilogue_branches: Vec::new(),
+        frame: Frame::new(block.start),
     };
     // Budget: the whole block must fit before the deadline.
     let budget_exit = cg.a.new_label();
@@ -213,8 +180,8 @@ pub fn emit_block(
             .map_err(|e| CodegenError::Encode(e.to_string()))?;
     Ok(Emitted {
         code: to_le_bytes(&words),
-        exits: cg.exits,
-        epilogue_branches: cg.epilogue_branches,
+        exits: cg.frame.exits,
+        epilogue_branches: cg.frame.epilogue_branches,
     })
 }
 
@@ -267,23 +234,14 @@ impl Codegen<'_> {
     }
 
     fn side_exit(&mut self) -> Label {
-        if let Some(label) = self.side_label {
-            return label;
-        }
-        let label = self.a.new_label();
-        self.side_label = Some(label);
-        self.stubs.push(Stub::Side {
-            label,
-            insn: self.insn,
-        });
-        label
+        let a = &mut self.a;
+        self.frame.side_exit(|| a.new_label())
     }
 
     fn op(&mut self, i: usize, op: &Op) -> Result<(), CodegenError> {
         match *op {
             Op::Insn { pc, index, cycles } => {
-                self.insn = InsnInfo { pc, index, cycles };
-                self.side_label = None;
+                self.frame.start_insn(pc, index, cycles);
             }
             Op::Mov { dst, src } => {
                 let value = self.read(src, W17);
@@ -397,14 +355,14 @@ impl Codegen<'_> {
                     self.a.lsrv(W16, W16, W17);
                     self.a.tbnz(W16, 0, label);
                 }
-                let cycles_after = self.block.cycles_after(self.insn.index);
+                let cycles_after = self.block.cycles_after(self.frame.insn.index);
                 let addr = match addr {
                     Operand::Imm(v) => StoredAddr::Imm(v),
                     _ => StoredAddr::Reg(ra),
                 };
-                self.stubs.push(Stub::CodeWrite {
+                self.frame.stubs.push(Stub::CodeWrite {
                     label,
-                    insn: self.insn,
+                    insn: self.frame.insn,
                     cycles_after,
                     resume,
                     addr,
@@ -660,7 +618,7 @@ impl Codegen<'_> {
     }
 
     fn branch_to_epilogue(&mut self) {
-        self.epilogue_branches.push(self.a.offset() as u32);
+        self.frame.epilogue_branches.push(self.a.offset() as u32);
         // Placeholder; the block cache patches it once the block is placed.
         self.a.emit(super::NOP);
     }
@@ -668,7 +626,7 @@ impl Codegen<'_> {
     /// A linkable exit to `target` (a NOP slot, then the fall-back).
     fn linkable(&mut self, target: u16, decimal: Option<bool>) {
         if let Some(decimal) = decimal {
-            self.exits.push(ExitSlot {
+            self.frame.exits.push(ExitSlot {
                 at: self.a.offset() as u32,
                 target,
                 decimal,
@@ -788,7 +746,7 @@ impl Codegen<'_> {
     }
 
     fn emit_stubs(&mut self) {
-        for stub in std::mem::take(&mut self.stubs) {
+        for stub in std::mem::take(&mut self.frame.stubs) {
             match stub {
                 Stub::Side { label, insn } => {
                     self.a.bind(label);

@@ -30,6 +30,7 @@
 
 use super::asm::{Alu, Assembler, Cond, Label, Mem, Shift, Src};
 use super::reg::Reg;
+use crate::backend::frame::{Frame, Stub};
 use crate::backend::temps::Temps;
 use crate::backend::{CodegenConfig, CodegenError, Emitted, ExitSlot, Runtime};
 use crate::engine::context::{ExitReason, JitContext, SPILL_SLOTS, offsets};
@@ -119,39 +120,13 @@ pub fn emit_runtime() -> Result<Runtime, CodegenError> {
     Ok(Runtime { code, epilogue })
 }
 
-/// Where the current guest instruction started, for side exits.
-#[derive(Clone, Copy)]
-struct InsnInfo {
-    pc: u16,
-    index: u16,
-    cycles: u16,
-}
-
-/// An out-of-line exit emitted after the block body.
-enum Stub {
-    /// Leave before the instruction for the interpreter.
-    Side { label: Label, insn: InsnInfo },
-    /// A store hit code: leave after the instruction.
-    CodeWrite {
-        label: Label,
-        insn: InsnInfo,
-        cycles_after: u16,
-        resume: u16,
-        addr: Src,
-    },
-}
-
 struct Codegen<'a> {
     a: Assembler,
     memory: &'a MappedMemory,
     config: CodegenConfig,
     block: &'a Block,
     temps: Temps<Reg>,
-    insn: InsnInfo,
-    side_label: Option<Label>,
-    stubs: Vec<Stub>,
-    exits: Vec<ExitSlot>,
-    epilogue_branches: Vec<u32>,
+    frame: Frame<Label, Src>,
 }
 
 /// Compiles `block`. Page accesses are resolved against `memory`'s page
@@ -167,15 +142,7 @@ pub fn emit_block(
         config,
         block,
         temps: Temps::new(block, &TEMP_REGS),
-        insn: InsnInfo {
-            pc: block.start,
-            index: 0,
-            cycles: 0,
-        },
-        side_label: None,
-        stubs: Vec::new(),
-        exits: Vec::new(),
-        epilogue_branches: Vec::new(),
+        frame: Frame::new(block.start),
     };
     // Budget: the whole block must fit before the deadline.
     let budget_exit = cg.a.new_label();
@@ -195,8 +162,8 @@ pub fn emit_block(
     let code = cg.a.finish().map_err(CodegenError::Encode)?;
     Ok(Emitted {
         code,
-        exits: cg.exits,
-        epilogue_branches: cg.epilogue_branches,
+        exits: cg.frame.exits,
+        epilogue_branches: cg.frame.epilogue_branches,
     })
 }
 
@@ -259,23 +226,14 @@ impl Codegen<'_> {
     }
 
     fn side_exit(&mut self) -> Label {
-        if let Some(label) = self.side_label {
-            return label;
-        }
-        let label = self.a.new_label();
-        self.side_label = Some(label);
-        self.stubs.push(Stub::Side {
-            label,
-            insn: self.insn,
-        });
-        label
+        let a = &mut self.a;
+        self.frame.side_exit(|| a.new_label())
     }
 
     fn op(&mut self, i: usize, op: &Op) -> Result<(), CodegenError> {
         match *op {
             Op::Insn { pc, index, cycles } => {
-                self.insn = InsnInfo { pc, index, cycles };
-                self.side_label = None;
+                self.frame.start_insn(pc, index, cycles);
             }
             Op::Mov { dst, src } => {
                 let value = self.src(src);
@@ -380,10 +338,10 @@ impl Codegen<'_> {
                         self.a.jcc(Cond::B, label);
                     }
                 }
-                let cycles_after = self.block.cycles_after(self.insn.index);
-                self.stubs.push(Stub::CodeWrite {
+                let cycles_after = self.block.cycles_after(self.frame.insn.index);
+                self.frame.stubs.push(Stub::CodeWrite {
                     label,
-                    insn: self.insn,
+                    insn: self.frame.insn,
                     cycles_after,
                     resume,
                     addr: value,
@@ -654,7 +612,7 @@ impl Codegen<'_> {
     fn jump_to_epilogue(&mut self) {
         // Displacement filled by the block cache once the block is placed.
         let at = self.a.jmp_placeholder();
-        self.epilogue_branches.push(at as u32);
+        self.frame.epilogue_branches.push(at as u32);
     }
 
     /// A linkable exit to `target`: a `jmp rel32` with an aligned
@@ -664,7 +622,7 @@ impl Codegen<'_> {
             // The opcode byte goes one before a 4-byte boundary.
             self.a.align_with_nops(4, 1);
             let at = self.a.jmp_placeholder();
-            self.exits.push(ExitSlot {
+            self.frame.exits.push(ExitSlot {
                 at: at as u32,
                 target,
                 decimal,
@@ -778,7 +736,7 @@ impl Codegen<'_> {
     }
 
     fn emit_stubs(&mut self) {
-        for stub in std::mem::take(&mut self.stubs) {
+        for stub in std::mem::take(&mut self.frame.stubs) {
             match stub {
                 Stub::Side { label, insn } => {
                     self.a.bind(label);

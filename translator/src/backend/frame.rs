@@ -1,0 +1,79 @@
+//! Per-block bookkeeping every backend keeps while it emits a block: the
+//! guest instruction being compiled, the out-of-line exits it owes, and
+//! the words the block cache must fill in once the block is placed.
+//! Generic over the backend's label and stored-address types.
+
+use super::ExitSlot;
+
+/// Where the current guest instruction started, for side exits.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct InsnInfo {
+    pub pc: u16,
+    pub index: u16,
+    pub cycles: u16,
+}
+
+/// An out-of-line exit emitted after the block body.
+#[derive(Debug)]
+pub(crate) enum Stub<L, A> {
+    /// Leave before the instruction for the interpreter.
+    Side { label: L, insn: InsnInfo },
+    /// A store hit code: leave after the instruction.
+    CodeWrite {
+        label: L,
+        insn: InsnInfo,
+        cycles_after: u16,
+        resume: u16,
+        /// Where the stub finds the stored-to address.
+        addr: A,
+    },
+}
+
+/// The bookkeeping of one block being emitted.
+#[derive(Debug)]
+pub(crate) struct Frame<L, A> {
+    pub insn: InsnInfo,
+    /// The current instruction's side exit, once one was needed.
+    side_label: Option<L>,
+    pub stubs: Vec<Stub<L, A>>,
+    pub exits: Vec<ExitSlot>,
+    /// Byte offsets of branch words that must reach the common exit.
+    pub epilogue_branches: Vec<u32>,
+}
+
+impl<L: Copy, A> Frame<L, A> {
+    pub fn new(start: u16) -> Self {
+        Frame {
+            insn: InsnInfo {
+                pc: start,
+                index: 0,
+                cycles: 0,
+            },
+            side_label: None,
+            stubs: Vec::new(),
+            exits: Vec::new(),
+            epilogue_branches: Vec::new(),
+        }
+    }
+
+    /// A new guest instruction starts.
+    pub fn start_insn(&mut self, pc: u16, index: u16, cycles: u16) {
+        self.insn = InsnInfo { pc, index, cycles };
+        self.side_label = None;
+    }
+
+    /// The label of the current instruction's side exit (one stub per
+    /// instruction, however many checks branch to it).
+    pub fn side_exit(&mut self, new_label: impl FnOnce() -> L) -> L {
+        if let Some(label) = self.side_label {
+            return label;
+        }
+        let label = new_label();
+        self.side_label = Some(label);
+        self.stubs.push(Stub::Side {
+            label,
+            insn: self.insn,
+        });
+        label
+    }
+}
