@@ -438,14 +438,22 @@ impl BlockCache {
             let b = &mut self.blocks[id as usize - 1];
             b.live = false;
             let (start, len, entry_key) = (b.start, b.len, key(b.start, b.decimal));
-            for &slot in &b.incoming {
+            let incoming = std::mem::take(&mut b.incoming);
+            let offset = b.offset;
+            for &slot in &incoming {
                 journal.push(Entry::Patch32 {
                     at: slot,
                     word: ISA.nop_word(),
                 });
+                // The exit waits for the retranslation, as it waited for
+                // the first translation.
+                if self.link {
+                    let from = self.owner(slot);
+                    self.pending[entry_key].push(PendingLink { slot, from });
+                }
             }
             journal.push(Entry::Poison {
-                range: b.offset..b.offset + 4,
+                range: offset..offset + 4,
             });
             if self.table[entry_key] == id {
                 self.table[entry_key] = 0;
@@ -455,6 +463,12 @@ impl BlockCache {
             self.clear_code_bits(start, len);
         }
         self.arena.commit(&journal)
+    }
+
+    /// The block whose code holds arena offset `at` (blocks are numbered
+    /// in allocation order, so by offset).
+    fn owner(&self, at: u32) -> BlockId {
+        self.blocks.partition_point(|b| b.offset <= at) as BlockId
     }
 
     /// Recomputes the code bits of `len` bytes from `start` from the blocks

@@ -202,6 +202,40 @@ fn self_modifying_programs_match() {
     }
 }
 
+/// Exits into a block that self-modifying code invalidated are linked
+/// again once the block is retranslated: a loop calling a routine that was
+/// rewritten once keeps running without the dispatcher.
+#[test]
+fn invalidated_targets_are_relinked() {
+    #[rustfmt::skip]
+    let program = [
+        0xA2, 0x00,       // 0200 LDX #0
+        0x20, 0x40, 0x02, // 0202 loop: JSR $0240
+        0xE0, 0x01,       // 0205 CPX #1
+        0xD0, 0x05,       // 0207 BNE skip
+        0xA9, 0xC6,       // 0209 LDA #$C6 (DEC zp)
+        0x8D, 0x40, 0x02, // 020B STA $0240 (rewrites the routine once)
+        0xE8,             // 020E skip: INX
+        0xE0, 0xC8,       // 020F CPX #200
+        0xD0, 0xEF,       // 0211 BNE loop
+        0x4C, 0x13, 0x02, // 0213 JMP *
+    ];
+    let mut bus = TestBus::flat();
+    bus.load(0x0200, &program);
+    bus.load(0x0240, &[0xE6, 0x10, 0x60]); // INC $10; RTS
+    let mut cpu = Cpu::new(Variant::Nmos);
+    cpu.regs.pc = 0x0200;
+    let config = JitConfig {
+        threshold: 1,
+        ..JitConfig::default()
+    };
+    let (_, stats) = compare(&cpu, &bus, RunLimits::default(), config, "relink");
+    assert!(stats.cache.invalidations > 0, "{stats}");
+    // 200 calls; without relinking each would come back through the
+    // dispatcher.
+    assert!(stats.entries < 40, "{stats}");
+}
+
 /// Random programs (seeded): random bytes with operands steered at zero
 /// page, the stack, the code, I/O and ROM; both variants; with and without
 /// decimal mode. The number of seeds grows with RETROJIT_FUZZ_SEEDS.

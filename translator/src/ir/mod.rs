@@ -305,8 +305,9 @@ pub enum Exit {
         /// The instruction that jumps (for trap detection).
         from: u16,
     },
-    /// Continue at a known address, but D is only known at run time (after
-    /// PLP), so the target cannot be linked by key.
+    /// Continue at a known address where D is only known at run time
+    /// (after PLP), so the target's key is not: backends test D and link
+    /// one slot per value (as for any exit whose `exit_decimal` is `None`).
     Dispatch {
         /// Target.
         target: u16,

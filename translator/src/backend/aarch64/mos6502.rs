@@ -624,14 +624,29 @@ impl Codegen<'_> {
     }
 
     /// A linkable exit to `target` (a NOP slot, then the fall-back).
+    /// With D unknown until run time (after PLP or RTI), one slot per
+    /// value of D.
     fn linkable(&mut self, target: u16, decimal: Option<bool>) {
-        if let Some(decimal) = decimal {
-            self.frame.exits.push(ExitSlot {
-                at: self.a.offset() as u32,
-                target,
-                decimal,
-            });
-            self.a.nop();
+        match decimal {
+            Some(decimal) => {
+                self.frame.exits.push(ExitSlot {
+                    at: self.a.offset() as u32,
+                    target,
+                    decimal,
+                });
+                self.a.nop();
+            }
+            None if self.config.link => {
+                let decimal_set = self.a.new_label();
+                self.a
+                    .ldr(W16, Mem::offset(X19, offsets::reg(GuestReg::D) as i32));
+                self.a.cbnz(W16, decimal_set);
+                self.linkable(target, Some(false));
+                self.a.bind(decimal_set);
+                self.linkable(target, Some(true));
+                return;
+            }
+            None => {}
         }
         self.leave_with(u32::from(target), ExitReason::Next);
     }
@@ -650,16 +665,7 @@ impl Codegen<'_> {
         self.account(u32::from(block.cycles), u32::from(block.instructions));
         match block.exit {
             Exit::Jump { target, from } => self.jump(target, from, decimal),
-            Exit::Dispatch { target } => {
-                // D is known only now: one linkable slot per value.
-                let decimal_set = self.a.new_label();
-                self.a
-                    .ldr(W16, Mem::offset(X19, offsets::reg(GuestReg::D) as i32));
-                self.a.cbnz(W16, decimal_set);
-                self.linkable(target, Some(false));
-                self.a.bind(decimal_set);
-                self.linkable(target, Some(true));
-            }
+            Exit::Dispatch { target } => self.linkable(target, None),
             Exit::Interpret { pc } => self.leave_with(u32::from(pc), ExitReason::Interpret),
             Exit::Branch {
                 cond,

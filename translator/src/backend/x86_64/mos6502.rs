@@ -617,16 +617,30 @@ impl Codegen<'_> {
 
     /// A linkable exit to `target`: a `jmp rel32` with an aligned
     /// displacement (0 until linked), then the fall-back.
+    /// With D unknown until run time (after PLP or RTI), one slot per
+    /// value of D.
     fn linkable(&mut self, target: u16, decimal: Option<bool>) {
-        if let Some(decimal) = decimal {
-            // The opcode byte goes one before a 4-byte boundary.
-            self.a.align_with_nops(4, 1);
-            let at = self.a.jmp_placeholder();
-            self.frame.exits.push(ExitSlot {
-                at: at as u32,
-                target,
-                decimal,
-            });
+        match decimal {
+            Some(decimal) => {
+                // The opcode byte goes one before a 4-byte boundary.
+                self.a.align_with_nops(4, 1);
+                let at = self.a.jmp_placeholder();
+                self.frame.exits.push(ExitSlot {
+                    at: at as u32,
+                    target,
+                    decimal,
+                });
+            }
+            None if self.config.link => {
+                let decimal_set = self.a.new_label();
+                self.a.test8_mem(ctx_reg(GuestReg::D), 0xFF);
+                self.a.jcc(Cond::Ne, decimal_set);
+                self.linkable(target, Some(false));
+                self.a.bind(decimal_set);
+                self.linkable(target, Some(true));
+                return;
+            }
+            None => {}
         }
         self.leave_with(u32::from(target), ExitReason::Next);
     }
@@ -645,15 +659,7 @@ impl Codegen<'_> {
         self.account(u32::from(block.cycles), u32::from(block.instructions));
         match block.exit {
             Exit::Jump { target, from } => self.jump(target, from, decimal),
-            Exit::Dispatch { target } => {
-                // D is known only now: one linkable slot per value.
-                let decimal_set = self.a.new_label();
-                self.a.test8_mem(ctx_reg(GuestReg::D), 0xFF);
-                self.a.jcc(Cond::Ne, decimal_set);
-                self.linkable(target, Some(false));
-                self.a.bind(decimal_set);
-                self.linkable(target, Some(true));
-            }
+            Exit::Dispatch { target } => self.linkable(target, None),
             Exit::Interpret { pc } => self.leave_with(u32::from(pc), ExitReason::Interpret),
             Exit::Branch {
                 cond,
