@@ -19,7 +19,7 @@ use crate::ir::{Addr, Block, Op};
 use crate::jitmem::{Arena, Entry, JitMemError};
 use bitvec::prelude::{BitVec, Lsb0, bitvec};
 use retrojit_core::bus::MappedMemory;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 /// Index of a block in [`BlockCache::blocks`].
 pub type BlockId = u32;
@@ -119,7 +119,9 @@ pub struct BlockCache {
     blocks: Vec<CachedBlock>,
     /// Blocks overlapping each guest page.
     page_blocks: Vec<Vec<BlockId>>,
-    pending: Vec<Vec<PendingLink>>,
+    /// Per (D << 16 | PC) without a block: exits waiting for one (sparse:
+    /// a dense table would cost more to create than most runs use).
+    pending: HashMap<usize, Vec<PendingLink>>,
     /// One bit per guest byte: translated code came from it.
     code_map: BitVec<u8, Lsb0>,
     /// Immediate operands the guest rewrote: translated as loads from then on.
@@ -167,7 +169,7 @@ impl BlockCache {
             entries: vec![0; 1 << 17],
             blocks: Vec::new(),
             page_blocks: vec![Vec::new(); 256],
-            pending: vec![Vec::new(); 1 << 17],
+            pending: HashMap::new(),
             code_map: bitvec![u8, Lsb0; 0; 1 << 16],
             dynamic_operands: bitvec![u8, Lsb0; 0; 1 << 16],
             page_invalidations: [0; 256],
@@ -259,7 +261,7 @@ impl BlockCache {
         });
         // Exits that were waiting for this block now branch to it.
         let waiting = if self.link {
-            std::mem::take(&mut self.pending[own_key])
+            self.pending.remove(&own_key).unwrap_or_default()
         } else {
             Vec::new()
         };
@@ -363,7 +365,11 @@ impl BlockCache {
                     set_word(exit.at, to);
                     self.stats.links += 1;
                 }
-                None => self.pending[target_key].push(PendingLink { slot, from: id }),
+                None => self
+                    .pending
+                    .entry(target_key)
+                    .or_default()
+                    .push(PendingLink { slot, from: id }),
             }
         }
     }
@@ -449,7 +455,10 @@ impl BlockCache {
                 // the first translation.
                 if self.link {
                     let from = self.owner(slot);
-                    self.pending[entry_key].push(PendingLink { slot, from });
+                    self.pending
+                        .entry(entry_key)
+                        .or_default()
+                        .push(PendingLink { slot, from });
                 }
             }
             journal.push(Entry::Poison {
@@ -492,7 +501,7 @@ impl BlockCache {
         self.entries.fill(0);
         self.blocks.clear();
         self.page_blocks.iter_mut().for_each(Vec::clear);
-        self.pending.iter_mut().for_each(Vec::clear);
+        self.pending.clear();
         self.code_map.fill(false);
         self.dynamic_operands.fill(false);
         self.stats.flushes += 1;

@@ -307,26 +307,23 @@ impl Lifter<'_> {
 
     /// `base + index` as a dynamic address, with the chip's page-crossing
     /// behaviour: reads that cross pay a cycle (`page_penalty`), and the
-    /// dummy read at the unfixed address must not touch I/O.
-    fn indexed(&mut self, base: Operand, index: Operand, opcode: &Opcode) -> Addr {
+    /// dummy read at the unfixed address must not touch I/O. `low` is the
+    /// base's low byte.
+    fn indexed(&mut self, base: Operand, low: Operand, index: Operand, opcode: &Opcode) -> Addr {
         let sum = self.bin(BinOp::Add, base, index);
         let addr = self.bin(BinOp::And, sum, imm(0xFFFF));
-        // Unfixed address: the base's high byte with the low byte of the sum.
-        let high = self.bin(BinOp::And, base, imm(0xFF00));
-        let low = self.bin(BinOp::And, sum, imm(0xFF));
-        let unfixed = self.bin(BinOp::Or, high, low);
-        let crossed = self.bin(BinOp::Xor, unfixed, addr);
         // Writes and read-modify-writes always make the dummy read; reads
-        // only when the index crossed a page.
+        // only when the index crossed a page, which costs them a cycle: the
+        // carry out of the low byte.
         if opcode.access == Access::Read {
-            let crossed = self.bin(BinOp::Shr, crossed, imm(8));
-            // `crossed` is now 0 or 1: the high bytes differ by one.
-            let crossed = self.bin(BinOp::And, crossed, imm(1));
+            let carry = self.bin(BinOp::Add, low, index);
+            let crossed = self.bin(BinOp::Shr, carry, imm(8));
             self.penalty = Some(crossed);
-            // A crossing read touches the unfixed address first; when it did
-            // not cross, unfixed == addr, so probing it is harmless.
         }
-        self.emit(Op::ProbeRead { addr: unfixed });
+        // The unfixed address (the base's high byte with the sum's low
+        // byte) lies on the base's page, and probes only look at the page.
+        // When the index did not cross, that is the page read anyway.
+        self.emit(Op::ProbeRead { addr: base });
         self.dynamic(addr, opcode)
     }
 
@@ -377,7 +374,9 @@ impl Lifter<'_> {
                 } else {
                     Y
                 };
-                Target::Memory(self.indexed(imm(insn.word().into()), index, insn.opcode))
+                let base = insn.word();
+                let low = imm((base & 0xFF).into());
+                Target::Memory(self.indexed(imm(base.into()), low, index, insn.opcode))
             }
             Mode::IndirectX => {
                 let sum = self.bin(BinOp::Add, X, imm(insn.byte().into()));
@@ -389,7 +388,7 @@ impl Lifter<'_> {
             Mode::IndirectY => {
                 let (lo, hi) = self.zp_pointer(imm(insn.byte().into()))?;
                 let base = self.bin(BinOp::Or, hi, lo);
-                Target::Memory(self.indexed(base, Y, insn.opcode))
+                Target::Memory(self.indexed(base, lo, Y, insn.opcode))
             }
         })
     }

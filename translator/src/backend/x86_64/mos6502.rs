@@ -255,10 +255,14 @@ impl Codegen<'_> {
             Op::Bin { op, dst, a, b } => self.bin(i, op, dst, a, b)?,
             Op::Bit { dst, src, bit } => {
                 let value = self.src(src);
-                self.a.mov_src32(S0, value);
-                self.a.shift32_imm(Shift::Shr, S0, bit);
-                self.a.alu32(Alu::And, S0, Src::Imm(1));
-                self.finish_into(i, dst, S0)?;
+                self.temps.release(i);
+                let rd = self.target(dst)?;
+                self.a.mov_src32(rd, value);
+                if bit > 0 {
+                    self.a.shift32_imm(Shift::Shr, rd, bit);
+                }
+                self.a.alu32(Alu::And, rd, Src::Imm(1));
+                self.commit(dst, rd);
             }
             Op::Overflow { dst, a, b, r } => {
                 // V = bit 7 of (a ^ r) & !(a ^ b)
@@ -387,18 +391,26 @@ impl Codegen<'_> {
             _ => None,
         };
         if let Some(kind) = shift {
-            match sb {
-                Src::Imm(n) => {
-                    self.a.mov_src32(S0, sa);
-                    self.a.shift32_imm(kind, S0, (n & 31) as u8);
-                }
-                _ => {
-                    self.a.mov_src32(S1, sb);
-                    self.a.mov_src32(S0, sa);
-                    self.a.shift32_cl(kind, S0);
-                }
+            // The count goes to cl first: the result may reuse its register.
+            if !matches!(sb, Src::Imm(_)) {
+                self.a.mov_src32(S1, sb);
             }
-            return self.finish_into(i, dst, S0);
+            self.temps.release(i);
+            let rd = self.target(dst)?;
+            if matches!(sa, Src::Reg(r) if r == rd) || !matches!(sb, Src::Reg(r) if r == rd) {
+                self.a.mov_src32(rd, sa);
+                match sb {
+                    Src::Imm(n) => self.a.shift32_imm(kind, rd, (n & 31) as u8),
+                    _ => self.a.shift32_cl(kind, rd),
+                }
+            } else {
+                // rd held the count (now in cl) and not the value.
+                self.a.mov_src32(S0, sa);
+                self.a.shift32_cl(kind, S0);
+                self.a.mov32(rd, S0);
+            }
+            self.commit(dst, rd);
+            return Ok(());
         }
         let alu = match op {
             BinOp::Add => Alu::Add,
