@@ -647,14 +647,7 @@ fn random_journals_are_applied_exactly_or_rejected_entirely() {
             .iter_mut()
             .map(|bytes| random_entry(&mut rng, used, bytes))
             .collect();
-        let entries: Vec<Entry<'_>> = shapes
-            .into_iter()
-            .zip(&payloads)
-            .map(|(entry, bytes)| match entry {
-                Entry::Copy { dst, .. } => Entry::Copy { dst, bytes },
-                other => other,
-            })
-            .collect();
+        let entries = with_payloads(shapes, &payloads);
 
         let first_bad = entries
             .iter()
@@ -1135,14 +1128,7 @@ fn x86_random_journals_are_applied_exactly_or_rejected_entirely() {
             .iter_mut()
             .map(|bytes| x86_random_entry(&mut rng, used, bytes))
             .collect();
-        let entries: Vec<Entry<'_>> = shapes
-            .into_iter()
-            .zip(&payloads)
-            .map(|(entry, bytes)| match entry {
-                Entry::Copy { dst, .. } => Entry::Copy { dst, bytes },
-                other => other,
-            })
-            .collect();
+        let entries = with_payloads(shapes, &payloads);
 
         let before = fx.bytes();
         let first_bad =
@@ -1173,4 +1159,16 @@ fn x86_random_journals_are_applied_exactly_or_rejected_entirely() {
         accepted > 400 && rejected > 400 && overlaps > 100,
         "accepted {accepted}, rejected {rejected}, not an exit slot {overlaps}"
     );
+}
+
+/// Random entry shapes with their Copy entries pointed at `payloads`.
+fn with_payloads<'a>(shapes: Vec<Entry<'static>>, payloads: &'a [Vec<u8>]) -> Vec<Entry<'a>> {
+    shapes
+        .into_iter()
+        .zip(payloads)
+        .map(|(entry, bytes)| match entry {
+            Entry::Copy { dst, .. } => Entry::Copy { dst, bytes },
+            other => other,
+        })
+        .collect()
 }
