@@ -6,7 +6,7 @@
 //!
 //! | host | holds |
 //! |---|---|
-//! | x19 | the [`JitContext`] |
+//! | x19 | the [`JitContext`](crate::engine::context::JitContext) |
 //! | x20 | guest memory backing store |
 //! | x21 | guest page table (`u32` per page) |
 //! | w22, w23, w24, w25 | A, X, Y, S |
@@ -30,7 +30,7 @@ use super::{X19, X20, X21, X22, X23, X24, X25, X26, X27, X28, X29, X30};
 use crate::backend::frame::{Frame, Stub};
 use crate::backend::temps::Temps;
 use crate::backend::{CodegenConfig, CodegenError, Emitted, ExitSlot, Runtime};
-use crate::engine::context::{ExitReason, JitContext, SPILL_SLOTS, offsets};
+use crate::engine::context::{ExitReason, SPILL_SLOTS, offsets};
 use crate::ir::{Addr, BinOp, Block, Dst, Exit, Helper, Op, Operand, Reg as GuestReg};
 use retrojit_core::bus::{MappedMemory, PageEntry};
 
@@ -783,6 +783,3 @@ impl Codegen<'_> {
         }
     }
 }
-
-/// The size of [`JitContext`], checked against the offsets the stubs use.
-pub const CONTEXT_SIZE: usize = size_of::<JitContext>();

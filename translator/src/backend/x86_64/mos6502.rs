@@ -8,7 +8,7 @@
 //!
 //! | host | holds |
 //! |---|---|
-//! | rbx | the [`JitContext`] |
+//! | rbx | the [`JitContext`](crate::engine::context::JitContext) |
 //! | rbp | guest memory backing store |
 //! | r12d, r13d, r14d, r15d | A, X, Y, S |
 //! | r11 | cycle counter (caller-saved: spilled around helper calls) |
@@ -33,7 +33,7 @@ use super::reg::Reg;
 use crate::backend::frame::{Frame, Stub};
 use crate::backend::temps::Temps;
 use crate::backend::{CodegenConfig, CodegenError, Emitted, ExitSlot, Runtime};
-use crate::engine::context::{ExitReason, JitContext, SPILL_SLOTS, offsets};
+use crate::engine::context::{ExitReason, SPILL_SLOTS, offsets};
 use crate::ir::{Addr, BinOp, Block, Dst, Exit, Helper, Op, Operand, Reg as GuestReg};
 use retrojit_core::bus::{MappedMemory, PageEntry};
 
@@ -785,6 +785,3 @@ impl Codegen<'_> {
         }
     }
 }
-
-/// The size of [`JitContext`], checked against the offsets the stubs use.
-pub const CONTEXT_SIZE: usize = size_of::<JitContext>();
