@@ -10,7 +10,7 @@
 //! Every pass preserves the block's observable behaviour, which the
 //! lifter's differential test checks through the IR evaluator.
 
-use crate::ir::{Addr, Block, Dst, Exit, Op, Operand, Reg};
+use crate::ir::{Addr, Block, Dst, Exit, MAX_TMPS, Op, Operand, Reg};
 
 /// Runs every pass on `block`.
 pub fn optimize(block: &mut Block) {
@@ -21,14 +21,14 @@ pub fn optimize(block: &mut Block) {
 
 /// Known constant values of temporaries and guest registers.
 struct Constants {
-    tmps: [Option<u32>; 256],
+    tmps: [Option<u32>; MAX_TMPS as usize],
     regs: [Option<u32>; Reg::ALL.len()],
 }
 
 impl Constants {
     fn new() -> Self {
         Self {
-            tmps: [None; 256],
+            tmps: [None; MAX_TMPS as usize],
             regs: [None; Reg::ALL.len()],
         }
     }
@@ -73,7 +73,7 @@ pub fn fold_constants(block: &mut Block) {
     let mut known = Constants::new();
     for op in &mut block.ops {
         match op {
-            Op::Insn { .. } => known.tmps = [None; 256],
+            Op::Insn { .. } => known.tmps = [None; MAX_TMPS as usize],
             Op::Mov { dst, src } => {
                 known.fold(src);
                 let value = known.get(*src);
@@ -261,7 +261,7 @@ pub fn eliminate_dead_flags(block: &mut Block) {
 
 /// Deletes pure ops whose temporary result is never used.
 pub fn eliminate_dead_temporaries(block: &mut Block) {
-    let mut used = [false; 256];
+    let mut used = [false; MAX_TMPS as usize];
     if let Exit::Indirect {
         target: Operand::Tmp(t),
         ..
@@ -273,7 +273,7 @@ pub fn eliminate_dead_temporaries(block: &mut Block) {
     for (i, op) in block.ops.iter().enumerate().rev() {
         if let Op::Insn { .. } = op {
             // Temporaries are local to one instruction.
-            used = [false; 256];
+            used = [false; MAX_TMPS as usize];
             continue;
         }
         if let Some(Dst::Tmp(t)) = pure_dst(op) {

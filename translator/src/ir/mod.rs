@@ -370,26 +370,27 @@ pub struct Block {
 
 impl Op {
     /// The operands the op reads.
-    pub fn sources(&self) -> Vec<Operand> {
+    pub fn sources(&self) -> impl Iterator<Item = Operand> {
         let addr_operand = |addr: &Addr| match addr {
             Addr::Page { offset, .. } => *offset,
             Addr::Dynamic(a) => *a,
         };
-        match self {
-            Op::Insn { .. } | Op::PackP { .. } | Op::IrqCheck => vec![],
+        let list = match self {
+            Op::Insn { .. } | Op::PackP { .. } | Op::IrqCheck => [None; 3],
             Op::Mov { src, .. }
             | Op::Bit { src, .. }
             | Op::UnpackP { src }
-            | Op::Penalty { src } => vec![*src],
-            Op::Bin { a, b, .. } => vec![*a, *b],
-            Op::Overflow { a, b, r, .. } => vec![*a, *b, *r],
-            Op::Load { addr, .. } => vec![addr_operand(addr)],
+            | Op::Penalty { src } => [Some(*src), None, None],
+            Op::Bin { a, b, .. } => [Some(*a), Some(*b), None],
+            Op::Overflow { a, b, r, .. } => [Some(*a), Some(*b), Some(*r)],
+            Op::Load { addr, .. } => [Some(addr_operand(addr)), None, None],
             Op::ProbeRead { addr } | Op::ProbeWrite { addr } | Op::CodeCheck { addr, .. } => {
-                vec![*addr]
+                [Some(*addr), None, None]
             }
-            Op::Store { addr, src } => vec![addr_operand(addr), *src],
-            Op::Helper { args, .. } => args.to_vec(),
-        }
+            Op::Store { addr, src } => [Some(addr_operand(addr)), Some(*src), None],
+            Op::Helper { args, .. } => args.map(Some),
+        };
+        list.into_iter().flatten()
     }
 }
 
