@@ -77,6 +77,8 @@ pub enum Cond {
 pub enum Alu {
     Add = 0,
     Or = 1,
+    /// Subtract with borrow.
+    Sbb = 3,
     And = 4,
     Sub = 5,
     Xor = 6,
@@ -351,7 +353,7 @@ impl Assembler {
         }
     }
 
-    /// `op dst32, src` (`add`, `or`, `and`, `sub`, `xor`, `cmp`).
+    /// `op dst32, src` (`add`, `or`, `sbb`, `and`, `sub`, `xor`, `cmp`).
     pub fn alu32(&mut self, op: Alu, dst: Reg, src: Src) {
         self.alu(Size::D, op, dst, src);
     }
@@ -396,6 +398,12 @@ impl Assembler {
     /// `test byte [mem], imm8`
     pub fn test8_mem(&mut self, mem: Mem, imm: u8) {
         self.op_rm(Size::B, &[0xF6], Self::digit(0), Rm::Mem(mem));
+        self.byte(imm);
+    }
+
+    /// `cmp byte [mem], imm8`
+    pub fn cmp8_mem(&mut self, mem: Mem, imm: u8) {
+        self.op_rm(Size::B, &[0x80], Self::digit(Alu::Cmp as u8), Rm::Mem(mem));
         self.byte(imm);
     }
 

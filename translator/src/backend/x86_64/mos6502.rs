@@ -333,12 +333,21 @@ impl Codegen<'_> {
                         self.a.jcc(Cond::Ne, label);
                     }
                     other => {
+                        // Bit `addr` of the map is bit `addr % 32` of its
+                        // dword `addr / 32` (bytes little-endian, bits LSB
+                        // first; addresses are 16-bit, so the dword lies
+                        // inside the 8 KiB map).
                         self.a.mov_src32(S1, other);
-                        self.a.shift32_imm(Shift::Shr, S1, 3);
-                        self.a.load8(S0, Mem::index(S0, S1, 1, 0));
-                        self.a.mov_src32(S1, other);
-                        self.a.alu32(Alu::And, S1, Src::Imm(7));
-                        self.a.bt32(S0, S1);
+                        self.a.shift32_imm(Shift::Shr, S1, 5);
+                        self.a.load32(S0, Mem::index(S0, S1, 4, 0));
+                        let bit = match other {
+                            Src::Reg(r) => r,
+                            _ => {
+                                self.a.mov_src32(S1, other);
+                                S1
+                            }
+                        };
+                        self.a.bt32(S0, bit);
                         self.a.jcc(Cond::B, label);
                     }
                 }
@@ -521,23 +530,24 @@ impl Codegen<'_> {
     /// P as PHP pushes it, into eax (uses ecx).
     fn pack_p(&mut self) {
         let a = &mut self.a;
+        let c = guest_reg(GuestReg::C).expect("pinned");
         a.load32(S0, ctx_reg(GuestReg::N));
         a.alu32(Alu::And, S0, Src::Imm(0x80));
-        a.alu32(Alu::Or, S0, Src::Imm(0x30));
-        a.alu32(
-            Alu::Or,
-            S0,
-            Src::Reg(guest_reg(GuestReg::C).expect("pinned")),
-        );
-        for (flag, bit) in [(GuestReg::V, 6), (GuestReg::D, 3), (GuestReg::I, 2)] {
-            a.load32(S1, ctx_reg(flag));
-            a.shift32_imm(Shift::Shl, S1, bit);
-            a.alu32(Alu::Or, S0, Src::Reg(S1));
-        }
-        a.test8_mem(ctx_reg(GuestReg::Z), 0xFF);
-        a.setcc(Cond::E, S1);
-        a.movzx8(S1, S1);
-        a.shift32_imm(Shift::Shl, S1, 1);
+        a.alu32(Alu::Or, S0, Src::Reg(c));
+        // The fields are disjoint bits, so adding them is or-ing them.
+        a.load32(S1, ctx_reg(GuestReg::V));
+        a.shift32_imm(Shift::Shl, S1, 6);
+        a.lea64(S0, Mem::index(S0, S1, 1, 0x30));
+        // D << 3 | I << 2 as (D * 2 + I) * 4.
+        a.load32(S1, ctx_reg(GuestReg::D));
+        a.alu32(Alu::Add, S1, Src::Reg(S1));
+        a.alu32(Alu::Add, S1, Src::Mem(ctx_reg(GuestReg::I)));
+        a.lea64(S0, Mem::index(S0, S1, 4, 0));
+        // Z's byte is zero when the flag is set: `cmp byte, 1` borrows
+        // exactly then, and `sbb` turns the borrow into all ones.
+        a.cmp8_mem(ctx_reg(GuestReg::Z), 1);
+        a.alu32(Alu::Sbb, S1, Src::Reg(S1));
+        a.alu32(Alu::And, S1, Src::Imm(2));
         a.alu32(Alu::Or, S0, Src::Reg(S1));
     }
 

@@ -239,6 +239,9 @@ fn loads_stores_and_lea() {
         let i = one(|a| a.store8_imm(m, 0x42));
         assert_eq!((i.code(), i.immediate8()), (Code::Mov_rm8_imm8, 0x42));
         assert_mem(&i, 0, m);
+        let i = one(|a| a.cmp8_mem(m, 0x7F));
+        assert_eq!((i.code(), i.immediate8()), (Code::Cmp_rm8_imm8, 0x7F));
+        assert_mem(&i, 0, m);
         let i = one(|a| a.test8_mem(m, 0x81));
         assert_eq!((i.code(), i.immediate8()), (Code::Test_rm8_imm8, 0x81));
         assert_mem(&i, 0, m);
@@ -262,6 +265,7 @@ fn alu_forms() {
     let ops = [
         (Alu::Add, iced_x86::Mnemonic::Add),
         (Alu::Or, iced_x86::Mnemonic::Or),
+        (Alu::Sbb, iced_x86::Mnemonic::Sbb),
         (Alu::And, iced_x86::Mnemonic::And),
         (Alu::Sub, iced_x86::Mnemonic::Sub),
         (Alu::Xor, iced_x86::Mnemonic::Xor),
