@@ -456,16 +456,15 @@ impl Assembler {
     /// Pads with NOPs until `(offset + skew) % align == 0`.
     pub fn align_with_nops(&mut self, align: usize, skew: usize) {
         let pad = (align - (self.code.len() + skew) % align) % align;
-        // One-byte NOPs, or the 3-byte `nop dword [rax]` (SDM vol. 2, NOP).
+        // One NOP instruction of the padding's length where possible
+        // (padding before an exit slot runs on every exit): the
+        // recommended forms of SDM vol. 2, "NOP".
+        const NOPS: [&[u8]; 4] = [&[], &[0x90], &[0x66, 0x90], &[0x0F, 0x1F, 0x00]];
         let mut left = pad;
         while left > 0 {
-            if left >= 3 {
-                self.code.extend_from_slice(&[0x0F, 0x1F, 0x00]);
-                left -= 3;
-            } else {
-                self.byte(0x90);
-                left -= 1;
-            }
+            let n = left.min(3);
+            self.code.extend_from_slice(NOPS[n]);
+            left -= n;
         }
     }
 

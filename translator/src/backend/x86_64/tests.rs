@@ -394,8 +394,11 @@ fn nop_padding_aligns_and_decodes_as_nops() {
         let at = a.jmp_placeholder();
         assert_eq!(at % 4, 0, "start {start}");
         let code = a.finish().unwrap();
-        for (_, _, text) in &disasm::decode(&code[start..at - 1], start as u64) {
-            assert!(text.starts_with("nop"), "{text}");
+        let padding = disasm::decode(&code[start..at - 1], start as u64);
+        assert!(padding.len() <= 1, "{padding:?}");
+        for (_, _, text) in &padding {
+            // iced-x86 prints the 2-byte `66 90` NOP as `xchg ax,ax`.
+            assert!(text.starts_with("nop") || text == "xchg ax,ax", "{text}");
         }
     }
 }
