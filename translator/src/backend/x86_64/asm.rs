@@ -319,6 +319,11 @@ impl Assembler {
         self.op_rm(Size::B, &[0x0F, 0xB6], dst, Rm::Reg(src));
     }
 
+    /// `movzx dst32, src16`
+    pub fn movzx16(&mut self, dst: Reg, src: Reg) {
+        self.op_rm(Size::D, &[0x0F, 0xB7], dst, Rm::Reg(src));
+    }
+
     /// `lea dst64, [mem]`
     pub fn lea64(&mut self, dst: Reg, mem: Mem) {
         self.op_rm(Size::Q, &[0x8D], dst, Rm::Mem(mem));

@@ -433,6 +433,9 @@ impl Codegen<'_> {
         let rd = self.target(dst)?;
         let commutative = alu != Alu::Sub;
         match (sa, sb) {
+            // Masks to a byte or a halfword: one zero-extending move.
+            (Src::Reg(ra), Src::Imm(0xFF)) if alu == Alu::And => self.a.movzx8(rd, ra),
+            (Src::Reg(ra), Src::Imm(0xFFFF)) if alu == Alu::And => self.a.movzx16(rd, ra),
             // rd = a; rd op= b, unless b lives in rd.
             (_, sb) if sb != Src::Reg(rd) => {
                 self.a.mov_src32(rd, sa);

@@ -67,6 +67,27 @@ fn r32(r: Reg) -> Register {
     ][usize::from(r.number())]
 }
 
+fn r16(r: Reg) -> Register {
+    [
+        Register::AX,
+        Register::CX,
+        Register::DX,
+        Register::BX,
+        Register::SP,
+        Register::BP,
+        Register::SI,
+        Register::DI,
+        Register::R8W,
+        Register::R9W,
+        Register::R10W,
+        Register::R11W,
+        Register::R12W,
+        Register::R13W,
+        Register::R14W,
+        Register::R15W,
+    ][usize::from(r.number())]
+}
+
 fn r8(r: Reg) -> Register {
     [
         Register::AL,
@@ -162,6 +183,11 @@ fn register_moves() {
             assert_eq!(
                 (i.code(), i.op0_register(), i.op1_register()),
                 (Code::Movzx_r32_rm8, r32(d), r8(s))
+            );
+            let i = one(|a| a.movzx16(d, s));
+            assert_eq!(
+                (i.code(), i.op0_register(), i.op1_register()),
+                (Code::Movzx_r32_rm16, r32(d), r16(s))
             );
             let i = one(|a| a.test32(d, s));
             assert_eq!(
