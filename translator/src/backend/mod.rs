@@ -9,6 +9,7 @@
 #![forbid(unsafe_code)]
 
 pub mod aarch64;
+mod block;
 mod frame;
 mod temps;
 pub mod x86_64;

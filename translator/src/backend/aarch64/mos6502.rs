@@ -27,11 +27,12 @@
 use super::{Assembler, Cond, IndexExtend, Label, Mem, Reg, encode_logical_imm, to_le_bytes};
 use super::{W0, W1, W2, W9, W10, W11, W16, W17, W22, W23, W24, W25, W28, X0, X1, X12, X16, X17};
 use super::{X19, X20, X21, X22, X23, X24, X25, X26, X27, X28, X29, X30};
+use crate::backend::block::{self, BlockEmitter};
 use crate::backend::frame::{Frame, Stub};
 use crate::backend::temps::Temps;
-use crate::backend::{CodegenConfig, CodegenError, Emitted, ExitSlot, Runtime};
+use crate::backend::{CodegenConfig, CodegenError, Emitted, Runtime};
 use crate::engine::context::{ExitReason, SPILL_SLOTS, offsets};
-use crate::ir::{Addr, BinOp, Block, Dst, Exit, Helper, Op, Operand, Reg as GuestReg};
+use crate::ir::{Addr, BinOp, Block, Cond as IrCond, Dst, Helper, Op, Operand, Reg as GuestReg};
 use retrojit_core::bus::{MappedMemory, PageEntry};
 
 /// Temporaries' host registers, in allocation order.
@@ -160,21 +161,7 @@ pub fn emit_block(
         temps: Temps::new(block, &TEMP_REGS),
         frame: Frame::new(block.start),
     };
-    // Budget: the whole block must fit before the deadline.
-    let budget_exit = cg.a.new_label();
-    cg.a.add_imm(X16, X26, u32::from(block.worst_cycles));
-    cg.a.cmp(X16, X27);
-    cg.a.b_cond(Cond::Hi, budget_exit);
-
-    for (i, op) in block.ops.iter().enumerate() {
-        cg.temps.release_dead(i);
-        cg.op(i, op)?;
-    }
-    cg.exit()?;
-
-    cg.a.bind(budget_exit);
-    cg.leave_with(u32::from(block.start), ExitReason::Budget);
-    cg.emit_stubs();
+    block::emit(&mut cg, block)?;
     let words =
         cg.a.finish()
             .map_err(|e| CodegenError::Encode(e.to_string()))?;
@@ -238,7 +225,8 @@ impl Codegen<'_> {
         self.frame.side_exit(|| a.new_label())
     }
 
-    fn op(&mut self, i: usize, op: &Op) -> Result<(), CodegenError> {
+    /// Op `i` of the body.
+    fn lower(&mut self, i: usize, op: &Op) -> Result<(), CodegenError> {
         match *op {
             Op::Insn { pc, index, cycles } => {
                 self.frame.start_insn(pc, index, cycles);
@@ -600,123 +588,10 @@ impl Codegen<'_> {
         Ok(())
     }
 
-    /// Adds the block's static cycles and instructions (`cycles`, `insns`).
-    fn account(&mut self, cycles: u32, insns: u32) {
-        if cycles > 0 {
-            self.a.add_imm(X26, X26, cycles);
-        }
-        if insns > 0 {
-            self.a.add_imm(X12, X12, insns);
-        }
-    }
-
-    /// w0 = `pc`, w1 = `reason`, branch to the common exit.
-    fn leave_with(&mut self, pc: u32, reason: ExitReason) {
-        self.a.mov_imm(W0, u64::from(pc));
-        self.a.mov_imm(W1, reason as u64);
-        self.branch_to_epilogue();
-    }
-
     fn branch_to_epilogue(&mut self) {
         self.frame.epilogue_branches.push(self.a.offset() as u32);
         // Placeholder; the block cache patches it once the block is placed.
         self.a.emit(super::NOP);
-    }
-
-    /// A linkable exit to `target` (a NOP slot, then the fall-back).
-    /// With D unknown until run time (after PLP or RTI), one slot per
-    /// value of D.
-    fn linkable(&mut self, target: u16, decimal: Option<bool>) {
-        match decimal {
-            Some(decimal) => {
-                self.frame.exits.push(ExitSlot {
-                    at: self.a.offset() as u32,
-                    target,
-                    decimal,
-                });
-                self.a.nop();
-            }
-            None if self.config.link => {
-                let decimal_set = self.a.new_label();
-                self.a
-                    .ldr(W16, Mem::offset(X19, offsets::reg(GuestReg::D) as i32));
-                self.a.cbnz(W16, decimal_set);
-                self.linkable(target, Some(false));
-                self.a.bind(decimal_set);
-                self.linkable(target, Some(true));
-                return;
-            }
-            None => {}
-        }
-        self.leave_with(u32::from(target), ExitReason::Next);
-    }
-
-    fn jump(&mut self, target: u16, from: u16, decimal: Option<bool>) {
-        if self.config.stop_on_trap && target == from {
-            self.leave_with(u32::from(from), ExitReason::Trap);
-        } else {
-            self.linkable(target, decimal);
-        }
-    }
-
-    fn exit(&mut self) -> Result<(), CodegenError> {
-        let block = self.block;
-        let decimal = block.exit_decimal;
-        self.account(u32::from(block.cycles), u32::from(block.instructions));
-        match block.exit {
-            Exit::Jump { target, from } => self.jump(target, from, decimal),
-            Exit::Dispatch { target } => self.linkable(target, None),
-            Exit::Interpret { pc } => self.leave_with(u32::from(pc), ExitReason::Interpret),
-            Exit::Branch {
-                cond,
-                taken,
-                not_taken,
-                taken_cycles,
-                from,
-            } => {
-                let taken_label = self.a.new_label();
-                match (cond.flag, cond.set) {
-                    (GuestReg::Z, set) => {
-                        self.a.tst_imm(W10, 0xFF);
-                        self.a
-                            .b_cond(if set { Cond::Eq } else { Cond::Ne }, taken_label);
-                    }
-                    (GuestReg::N, true) => self.a.tbnz(W9, 7, taken_label),
-                    (GuestReg::N, false) => self.a.tbz(W9, 7, taken_label),
-                    (flag, set) => {
-                        let reg = guest_reg(flag).expect("C and V are pinned");
-                        if set {
-                            self.a.cbnz(reg, taken_label);
-                        } else {
-                            self.a.cbz(reg, taken_label);
-                        }
-                    }
-                }
-                self.jump(not_taken, from, decimal);
-                self.a.bind(taken_label);
-                self.a.add_imm(X26, X26, u32::from(taken_cycles));
-                self.jump(taken, from, decimal);
-            }
-            Exit::Indirect { target, from } => {
-                let rt = self.read(target, W17);
-                self.a.mov(W0, rt);
-                if self.config.stop_on_trap {
-                    let not_trap = self.a.new_label();
-                    self.a.mov_imm(W16, u64::from(from));
-                    self.a.cmp(W0, W16);
-                    self.a.b_cond(Cond::Ne, not_trap);
-                    self.a.mov_imm(W1, ExitReason::Trap as u64);
-                    self.branch_to_epilogue();
-                    self.a.bind(not_trap);
-                }
-                if self.config.link {
-                    self.inline_dispatch(decimal);
-                }
-                self.a.mov_imm(W1, ExitReason::Next as u64);
-                self.branch_to_epilogue();
-            }
-        }
-        Ok(())
     }
 
     /// Continues at the guest PC in w0 without the dispatcher when a block
@@ -750,36 +625,117 @@ impl Codegen<'_> {
         self.a.br(X16);
         self.a.bind(miss);
     }
+}
 
-    fn emit_stubs(&mut self) {
-        for stub in std::mem::take(&mut self.frame.stubs) {
-            match stub {
-                Stub::Side { label, insn } => {
-                    self.a.bind(label);
-                    self.account(u32::from(insn.cycles), u32::from(insn.index));
-                    self.leave_with(u32::from(insn.pc), ExitReason::Interpret);
-                }
-                Stub::CodeWrite {
-                    label,
-                    insn,
-                    cycles_after,
-                    resume,
-                    addr,
-                } => {
-                    self.a.bind(label);
-                    let addr = match addr {
-                        StoredAddr::Reg(r) => r,
-                        StoredAddr::Imm(v) => {
-                            self.a.mov_imm(W17, u64::from(v));
-                            W17
-                        }
-                    };
-                    self.a
-                        .str(addr, Mem::offset(X19, offsets::EXIT_ADDR as i32));
-                    self.account(u32::from(cycles_after), u32::from(insn.index) + 1);
-                    self.leave_with(u32::from(resume), ExitReason::CodeWrite);
+impl BlockEmitter for Codegen<'_> {
+    type Label = Label;
+    type Stored = StoredAddr;
+
+    fn frame(&mut self) -> &mut Frame<Label, StoredAddr> {
+        &mut self.frame
+    }
+
+    fn config(&self) -> CodegenConfig {
+        self.config
+    }
+
+    fn new_label(&mut self) -> Label {
+        self.a.new_label()
+    }
+
+    fn bind(&mut self, label: Label) {
+        self.a.bind(label);
+    }
+
+    fn budget_check(&mut self, worst_cycles: u16) -> Label {
+        let budget_exit = self.a.new_label();
+        self.a.add_imm(X16, X26, u32::from(worst_cycles));
+        self.a.cmp(X16, X27);
+        self.a.b_cond(Cond::Hi, budget_exit);
+        budget_exit
+    }
+
+    fn op(&mut self, i: usize, op: &Op) -> Result<(), CodegenError> {
+        self.temps.release_dead(i);
+        self.lower(i, op)
+    }
+
+    fn account(&mut self, cycles: u32, insns: u32) {
+        if cycles > 0 {
+            self.a.add_imm(X26, X26, cycles);
+        }
+        if insns > 0 {
+            self.a.add_imm(X12, X12, insns);
+        }
+    }
+
+    /// w0 = `pc`, w1 = `reason`, branch to the common exit.
+    fn leave_with(&mut self, pc: u32, reason: ExitReason) {
+        self.a.mov_imm(W0, u64::from(pc));
+        self.a.mov_imm(W1, reason as u64);
+        self.branch_to_epilogue();
+    }
+
+    /// A NOP until linked, then a `B` to the target.
+    fn exit_slot(&mut self) -> u32 {
+        let at = self.a.offset() as u32;
+        self.a.nop();
+        at
+    }
+
+    fn branch_if_decimal(&mut self, label: Label) {
+        self.a
+            .ldr(W16, Mem::offset(X19, offsets::reg(GuestReg::D) as i32));
+        self.a.cbnz(W16, label);
+    }
+
+    fn branch_if(&mut self, cond: IrCond, label: Label) {
+        match (cond.flag, cond.set) {
+            (GuestReg::Z, set) => {
+                self.a.tst_imm(W10, 0xFF);
+                self.a.b_cond(if set { Cond::Eq } else { Cond::Ne }, label);
+            }
+            (GuestReg::N, true) => self.a.tbnz(W9, 7, label),
+            (GuestReg::N, false) => self.a.tbz(W9, 7, label),
+            (flag, set) => {
+                let reg = guest_reg(flag).expect("C and V are pinned");
+                if set {
+                    self.a.cbnz(reg, label);
+                } else {
+                    self.a.cbz(reg, label);
                 }
             }
         }
+    }
+
+    fn indirect(&mut self, target: Operand, from: u16, decimal: Option<bool>) {
+        let rt = self.read(target, W17);
+        self.a.mov(W0, rt);
+        if self.config.stop_on_trap {
+            let not_trap = self.a.new_label();
+            self.a.mov_imm(W16, u64::from(from));
+            self.a.cmp(W0, W16);
+            self.a.b_cond(Cond::Ne, not_trap);
+            self.a.mov_imm(W1, ExitReason::Trap as u64);
+            self.branch_to_epilogue();
+            self.a.bind(not_trap);
+        }
+        if self.config.link {
+            self.inline_dispatch(decimal);
+        }
+        self.a.mov_imm(W1, ExitReason::Next as u64);
+        self.branch_to_epilogue();
+    }
+
+    fn store_exit_addr(&mut self, addr: StoredAddr) {
+        let addr = match addr {
+            StoredAddr::Reg(r) => r,
+            StoredAddr::Imm(v) => {
+                self.a.mov_imm(W17, u64::from(v));
+                W17
+            }
+        };
+        self.a
+            .str(addr, Mem::offset(X19, offsets::EXIT_ADDR as i32));
     }
 }

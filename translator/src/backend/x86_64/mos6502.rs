@@ -30,11 +30,12 @@
 
 use super::asm::{Alu, Assembler, Cond, Label, Mem, Shift, Src};
 use super::reg::Reg;
+use crate::backend::block::{self, BlockEmitter};
 use crate::backend::frame::{Frame, Stub};
 use crate::backend::temps::Temps;
-use crate::backend::{CodegenConfig, CodegenError, Emitted, ExitSlot, Runtime};
+use crate::backend::{CodegenConfig, CodegenError, Emitted, Runtime};
 use crate::engine::context::{ExitReason, SPILL_SLOTS, offsets};
-use crate::ir::{Addr, BinOp, Block, Dst, Exit, Helper, Op, Operand, Reg as GuestReg};
+use crate::ir::{Addr, BinOp, Block, Cond as IrCond, Dst, Helper, Op, Operand, Reg as GuestReg};
 use retrojit_core::bus::{MappedMemory, PageEntry};
 
 /// The instruction set this backend emits.
@@ -144,21 +145,7 @@ pub fn emit_block(
         temps: Temps::new(block, &TEMP_REGS),
         frame: Frame::new(block.start),
     };
-    // Budget: the whole block must fit before the deadline.
-    let budget_exit = cg.a.new_label();
-    cg.a.lea64(S0, Mem::base(CYCLES, i32::from(block.worst_cycles)));
-    cg.a.alu64(Alu::Cmp, S0, Src::Mem(ctx(offsets::DEADLINE)));
-    cg.a.jcc(Cond::A, budget_exit);
-
-    for (i, op) in block.ops.iter().enumerate() {
-        cg.temps.release_dead(i);
-        cg.op(i, op)?;
-    }
-    cg.exit();
-
-    cg.a.bind(budget_exit);
-    cg.leave_with(u32::from(block.start), ExitReason::Budget);
-    cg.emit_stubs();
+    block::emit(&mut cg, block)?;
     let code = cg.a.finish().map_err(CodegenError::Encode)?;
     Ok(Emitted {
         code,
@@ -230,7 +217,8 @@ impl Codegen<'_> {
         self.frame.side_exit(|| a.new_label())
     }
 
-    fn op(&mut self, i: usize, op: &Op) -> Result<(), CodegenError> {
+    /// Op `i` of the body.
+    fn lower(&mut self, i: usize, op: &Op) -> Result<(), CodegenError> {
         match *op {
             Op::Insn { pc, index, cycles } => {
                 self.frame.start_insn(pc, index, cycles);
@@ -617,124 +605,10 @@ impl Codegen<'_> {
         Ok(())
     }
 
-    /// Adds static cycles and instructions (`cycles`, `insns`).
-    fn account(&mut self, cycles: u32, insns: u32) {
-        if cycles > 0 {
-            self.a.alu64(Alu::Add, CYCLES, Src::Imm(cycles));
-        }
-        if insns > 0 {
-            self.a.alu64(Alu::Add, INSNS, Src::Imm(insns));
-        }
-    }
-
-    /// eax = `pc`, ecx = `reason`, jump to the common exit.
-    fn leave_with(&mut self, pc: u32, reason: ExitReason) {
-        self.a.mov_imm32(Reg::RAX, pc);
-        self.a.mov_imm32(Reg::RCX, reason as u32);
-        self.jump_to_epilogue();
-    }
-
     fn jump_to_epilogue(&mut self) {
         // Displacement filled by the block cache once the block is placed.
         let at = self.a.jmp_placeholder();
         self.frame.epilogue_branches.push(at as u32);
-    }
-
-    /// A linkable exit to `target`: a `jmp rel32` with an aligned
-    /// displacement (0 until linked), then the fall-back.
-    /// With D unknown until run time (after PLP or RTI), one slot per
-    /// value of D.
-    fn linkable(&mut self, target: u16, decimal: Option<bool>) {
-        match decimal {
-            Some(decimal) => {
-                // The opcode byte goes one before a 4-byte boundary.
-                self.a.align_with_nops(4, 1);
-                let at = self.a.jmp_placeholder();
-                self.frame.exits.push(ExitSlot {
-                    at: at as u32,
-                    target,
-                    decimal,
-                });
-            }
-            None if self.config.link => {
-                let decimal_set = self.a.new_label();
-                self.a.test8_mem(ctx_reg(GuestReg::D), 0xFF);
-                self.a.jcc(Cond::Ne, decimal_set);
-                self.linkable(target, Some(false));
-                self.a.bind(decimal_set);
-                self.linkable(target, Some(true));
-                return;
-            }
-            None => {}
-        }
-        self.leave_with(u32::from(target), ExitReason::Next);
-    }
-
-    fn jump(&mut self, target: u16, from: u16, decimal: Option<bool>) {
-        if self.config.stop_on_trap && target == from {
-            self.leave_with(u32::from(from), ExitReason::Trap);
-        } else {
-            self.linkable(target, decimal);
-        }
-    }
-
-    fn exit(&mut self) {
-        let block = self.block;
-        let decimal = block.exit_decimal;
-        self.account(u32::from(block.cycles), u32::from(block.instructions));
-        match block.exit {
-            Exit::Jump { target, from } => self.jump(target, from, decimal),
-            Exit::Dispatch { target } => self.linkable(target, None),
-            Exit::Interpret { pc } => self.leave_with(u32::from(pc), ExitReason::Interpret),
-            Exit::Branch {
-                cond,
-                taken,
-                not_taken,
-                taken_cycles,
-                from,
-            } => {
-                let taken_label = self.a.new_label();
-                let (mask, location) = match cond.flag {
-                    GuestReg::Z => (0xFF, ctx_reg(GuestReg::Z)),
-                    GuestReg::N => (0x80, ctx_reg(GuestReg::N)),
-                    flag => (0xFF, ctx_reg(flag)),
-                };
-                match guest_reg(cond.flag) {
-                    Some(host) => self.a.test32(host, host),
-                    None => self.a.test8_mem(location, mask),
-                }
-                // Z's location is zero when the flag is set.
-                let set = if cond.flag == GuestReg::Z {
-                    !cond.set
-                } else {
-                    cond.set
-                };
-                self.a
-                    .jcc(if set { Cond::Ne } else { Cond::E }, taken_label);
-                self.jump(not_taken, from, decimal);
-                self.a.bind(taken_label);
-                self.a
-                    .alu64(Alu::Add, CYCLES, Src::Imm(u32::from(taken_cycles)));
-                self.jump(taken, from, decimal);
-            }
-            Exit::Indirect { target, from } => {
-                let value = self.src(target);
-                self.a.mov_src32(Reg::RAX, value);
-                if self.config.stop_on_trap {
-                    let not_trap = self.a.new_label();
-                    self.a.alu32(Alu::Cmp, Reg::RAX, Src::Imm(u32::from(from)));
-                    self.a.jcc(Cond::Ne, not_trap);
-                    self.a.mov_imm32(Reg::RCX, ExitReason::Trap as u32);
-                    self.jump_to_epilogue();
-                    self.a.bind(not_trap);
-                }
-                if self.config.link {
-                    self.inline_dispatch(decimal);
-                }
-                self.a.mov_imm32(Reg::RCX, ExitReason::Next as u32);
-                self.jump_to_epilogue();
-            }
-        }
     }
 
     /// Continues at the guest PC in eax without the dispatcher when a block
@@ -765,35 +639,113 @@ impl Codegen<'_> {
         self.a.jmp_reg(entry);
         self.a.bind(miss);
     }
+}
 
-    fn emit_stubs(&mut self) {
-        for stub in std::mem::take(&mut self.frame.stubs) {
-            match stub {
-                Stub::Side { label, insn } => {
-                    self.a.bind(label);
-                    self.account(u32::from(insn.cycles), u32::from(insn.index));
-                    self.leave_with(u32::from(insn.pc), ExitReason::Interpret);
-                }
-                Stub::CodeWrite {
-                    label,
-                    insn,
-                    cycles_after,
-                    resume,
-                    addr,
-                } => {
-                    self.a.bind(label);
-                    let exit_addr = ctx(offsets::EXIT_ADDR);
-                    match addr {
-                        Src::Imm(v) => self.a.store32_imm(exit_addr, v),
-                        Src::Reg(r) => self.a.store32(exit_addr, r),
-                        Src::Mem(m) => {
-                            self.a.load32(S0, m);
-                            self.a.store32(exit_addr, S0);
-                        }
-                    }
-                    self.account(u32::from(cycles_after), u32::from(insn.index) + 1);
-                    self.leave_with(u32::from(resume), ExitReason::CodeWrite);
-                }
+impl BlockEmitter for Codegen<'_> {
+    type Label = Label;
+    type Stored = Src;
+
+    fn frame(&mut self) -> &mut Frame<Label, Src> {
+        &mut self.frame
+    }
+
+    fn config(&self) -> CodegenConfig {
+        self.config
+    }
+
+    fn new_label(&mut self) -> Label {
+        self.a.new_label()
+    }
+
+    fn bind(&mut self, label: Label) {
+        self.a.bind(label);
+    }
+
+    fn budget_check(&mut self, worst_cycles: u16) -> Label {
+        let budget_exit = self.a.new_label();
+        self.a.lea64(S0, Mem::base(CYCLES, i32::from(worst_cycles)));
+        self.a.alu64(Alu::Cmp, S0, Src::Mem(ctx(offsets::DEADLINE)));
+        self.a.jcc(Cond::A, budget_exit);
+        budget_exit
+    }
+
+    fn op(&mut self, i: usize, op: &Op) -> Result<(), CodegenError> {
+        self.temps.release_dead(i);
+        self.lower(i, op)
+    }
+
+    fn account(&mut self, cycles: u32, insns: u32) {
+        if cycles > 0 {
+            self.a.alu64(Alu::Add, CYCLES, Src::Imm(cycles));
+        }
+        if insns > 0 {
+            self.a.alu64(Alu::Add, INSNS, Src::Imm(insns));
+        }
+    }
+
+    /// eax = `pc`, ecx = `reason`, jump to the common exit.
+    fn leave_with(&mut self, pc: u32, reason: ExitReason) {
+        self.a.mov_imm32(Reg::RAX, pc);
+        self.a.mov_imm32(Reg::RCX, reason as u32);
+        self.jump_to_epilogue();
+    }
+
+    /// A `jmp rel32` whose displacement (0 until linked) is 4-aligned.
+    fn exit_slot(&mut self) -> u32 {
+        // The opcode byte goes one before a 4-byte boundary.
+        self.a.align_with_nops(4, 1);
+        self.a.jmp_placeholder() as u32
+    }
+
+    fn branch_if_decimal(&mut self, label: Label) {
+        self.a.test8_mem(ctx_reg(GuestReg::D), 0xFF);
+        self.a.jcc(Cond::Ne, label);
+    }
+
+    fn branch_if(&mut self, cond: IrCond, label: Label) {
+        let (mask, location) = match cond.flag {
+            GuestReg::N => (0x80, ctx_reg(GuestReg::N)),
+            flag => (0xFF, ctx_reg(flag)),
+        };
+        match guest_reg(cond.flag) {
+            Some(host) => self.a.test32(host, host),
+            None => self.a.test8_mem(location, mask),
+        }
+        // Z's location is zero when the flag is set.
+        let set = if cond.flag == GuestReg::Z {
+            !cond.set
+        } else {
+            cond.set
+        };
+        self.a.jcc(if set { Cond::Ne } else { Cond::E }, label);
+    }
+
+    fn indirect(&mut self, target: Operand, from: u16, decimal: Option<bool>) {
+        let value = self.src(target);
+        self.a.mov_src32(Reg::RAX, value);
+        if self.config.stop_on_trap {
+            let not_trap = self.a.new_label();
+            self.a.alu32(Alu::Cmp, Reg::RAX, Src::Imm(u32::from(from)));
+            self.a.jcc(Cond::Ne, not_trap);
+            self.a.mov_imm32(Reg::RCX, ExitReason::Trap as u32);
+            self.jump_to_epilogue();
+            self.a.bind(not_trap);
+        }
+        if self.config.link {
+            self.inline_dispatch(decimal);
+        }
+        self.a.mov_imm32(Reg::RCX, ExitReason::Next as u32);
+        self.jump_to_epilogue();
+    }
+
+    fn store_exit_addr(&mut self, addr: Src) {
+        let exit_addr = ctx(offsets::EXIT_ADDR);
+        match addr {
+            Src::Imm(v) => self.a.store32_imm(exit_addr, v),
+            Src::Reg(r) => self.a.store32(exit_addr, r),
+            Src::Mem(m) => {
+                self.a.load32(S0, m);
+                self.a.store32(exit_addr, S0);
             }
         }
     }
