@@ -171,7 +171,13 @@ impl Codegen<'_> {
     /// A register holding `operand` (`scratch` for immediates and context
     /// slots).
     fn read(&mut self, operand: Operand, scratch: Reg) -> Reg {
-        match self.src(operand) {
+        let src = self.src(operand);
+        self.in_register(src, scratch)
+    }
+
+    /// `src`'s register, or `scratch` loaded with it.
+    fn in_register(&mut self, src: Src, scratch: Reg) -> Reg {
+        match src {
             Src::Reg(r) => r,
             other => {
                 self.a.mov_src32(scratch, other);
@@ -328,13 +334,7 @@ impl Codegen<'_> {
                         self.a.mov_src32(S1, other);
                         self.a.shift32_imm(Shift::Shr, S1, 5);
                         self.a.load32(S0, Mem::index(S0, S1, 4, 0));
-                        let bit = match other {
-                            Src::Reg(r) => r,
-                            _ => {
-                                self.a.mov_src32(S1, other);
-                                S1
-                            }
-                        };
+                        let bit = self.in_register(other, S1);
                         self.a.bt32(S0, bit);
                         self.a.jcc(Cond::B, label);
                     }
@@ -477,13 +477,7 @@ impl Codegen<'_> {
                 match self.src(offset) {
                     Src::Imm(o) => Mem::base(MEMORY, (base + (o & 0xFF)) as i32),
                     other => {
-                        let ro = match other {
-                            Src::Reg(r) => r,
-                            _ => {
-                                self.a.mov_src32(S1, other);
-                                S1
-                            }
-                        };
+                        let ro = self.in_register(other, S1);
                         Mem::index(MEMORY, ro, 1, base as i32)
                     }
                 }
@@ -503,13 +497,7 @@ impl Codegen<'_> {
                     }
                     other => {
                         self.a.load32(S0, Mem::index(S0, S1, 4, 0));
-                        let ra = match other {
-                            Src::Reg(r) => r,
-                            _ => {
-                                self.a.mov_src32(S1, other);
-                                S1
-                            }
-                        };
+                        let ra = self.in_register(other, S1);
                         self.a.mov8(S0, ra);
                     }
                 }
