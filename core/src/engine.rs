@@ -2,8 +2,9 @@
 //! is the reference; the translator crate adds the JIT and lockstep engines
 //! behind the same trait, so every machine runs under every engine.
 
-use crate::bus::Bus6502;
+use crate::bus::{Bus6502, BusZ80};
 use crate::cpu::mos6502::{Cpu, Step};
+use crate::cpu::z80;
 
 /// Where a run stops. Every engine honours the same limits at the same
 /// instruction boundaries, so results are identical across engines.
@@ -136,6 +137,87 @@ impl<B: Bus6502> Engine6502<B> for Interpreter {
             }
         };
         RunOutcome {
+            reason,
+            instructions,
+        }
+    }
+}
+
+/// Where a Z80 run stops. As for the 6502, every engine honours the limits
+/// at the same instruction boundaries.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Z80Limits {
+    /// Stop once this many instructions have run.
+    pub max_instructions: u64,
+    /// Stop before an instruction at an address below this one (a
+    /// machine's trap area, such as CP/M's warm boot and BDOS entry); 0
+    /// for none.
+    pub stop_below: u16,
+}
+
+/// Why a Z80 run returned.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Z80StopReason {
+    /// PC went below [`Z80Limits::stop_below`].
+    ReachedStop {
+        /// The PC.
+        pc: u16,
+    },
+    /// [`Z80Limits::max_instructions`] instructions ran.
+    InstructionLimit,
+    /// The lockstep engine found the JIT and the interpreter disagreeing.
+    Diverged {
+        /// PC where the difference was seen.
+        pc: u16,
+    },
+}
+
+/// What a Z80 run did.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Z80Outcome {
+    /// Why it ended.
+    pub reason: Z80StopReason,
+    /// Instructions executed.
+    pub instructions: u64,
+}
+
+/// Executes Z80 code on a bus of type `B`.
+pub trait EngineZ80<B: BusZ80> {
+    /// Runs `cpu` on `bus` until one of `limits` is met.
+    fn run(&mut self, cpu: &mut z80::Cpu, bus: &mut B, limits: &Z80Limits) -> Z80Outcome;
+
+    /// Instructions run as translated code so far (None for engines that
+    /// do not translate).
+    fn translated_instructions(&self) -> Option<u64> {
+        None
+    }
+}
+
+impl Z80Limits {
+    /// The check made before every instruction.
+    #[inline(always)]
+    pub fn check(&self, pc: u16, instructions: u64) -> Option<Z80StopReason> {
+        if pc < self.stop_below {
+            Some(Z80StopReason::ReachedStop { pc })
+        } else if instructions >= self.max_instructions {
+            Some(Z80StopReason::InstructionLimit)
+        } else {
+            None
+        }
+    }
+}
+
+impl<B: BusZ80> EngineZ80<B> for Interpreter {
+    fn run(&mut self, cpu: &mut z80::Cpu, bus: &mut B, limits: &Z80Limits) -> Z80Outcome {
+        let mut instructions = 0;
+        let reason = loop {
+            if let Some(reason) = limits.check(cpu.regs.pc, instructions) {
+                break reason;
+            }
+            cpu.step(bus);
+            instructions += 1;
+        };
+        Z80Outcome {
             reason,
             instructions,
         }

@@ -15,7 +15,7 @@ use retrojit_core::machine::state::{Fnv1a64, fnv1a64};
 use retrojit_core::number::{parse_address, parse_number};
 use retrojit_core::programs;
 use retrojit_translator::engine::mos6502::JitConfig;
-use retrojit_translator::engine::{Engine6502Any, EngineKind};
+use retrojit_translator::engine::{Engine6502Any, EngineKind, EngineZ80Any};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -418,25 +418,21 @@ fn run_builtin(
 }
 
 fn run_cpm(args: &RunArgs) -> Result<ExitCode> {
-    if args.engine != EngineKind::Interp {
-        bail!("the Z80 has no translator yet: use --engine interp with --machine cpm");
-    }
     let Some(file) = &args.file else {
         bail!("--machine cpm needs a .COM file");
     };
     let image = std::fs::read(file).with_context(|| format!("{}", file.display()))?;
     let name = file.display().to_string();
     let mut machine = Cpm::load(&name, &image)?;
+    let mut engine = EngineZ80Any::new(args.engine, jit_config(args))?;
     let started = Instant::now();
     let mut stdout = std::io::stdout().lock();
-    let stats = match args.cycles {
-        None => machine.run(&mut stdout)?,
-        Some(budget) => {
-            machine.run_for(budget, &mut stdout)?;
-            machine.stats()
-        }
-    };
+    machine.run_for_with(&mut engine, args.cycles.unwrap_or(u64::MAX), &mut stdout)?;
+    let stats = machine.stats();
     let seconds = started.elapsed().as_secs_f64();
+    if let Some(jit) = engine.stats() {
+        eprintln!("\n{jit}");
+    }
     eprintln!(
         "\n{} instructions, {} T-states, {seconds:.3} s ({:.1} guest MIPS)",
         stats.instructions,

@@ -137,8 +137,9 @@ pub enum TestSpec {
     },
 }
 
-/// Why a Z80 suite cannot run under the JIT or lockstep engines.
-pub const Z80_INTERP_ONLY: &str = "the Z80 has no JIT yet: Z80 suites run only under interp";
+/// Why a Z80 suite other than a CP/M program cannot run under the JIT or
+/// lockstep engines.
+pub const Z80_INTERP_ONLY: &str = "the Z80 JIT runs CP/M programs only: FUSE, SingleStepTests z80 and ZX Spectrum suites run only under interp";
 
 impl TestSpec {
     /// Whether this kind of test can run under `engine`: the JIT (and so
@@ -150,7 +151,8 @@ impl TestSpec {
             | Self::Sst6502 { .. }
             | Self::Blargg { .. } => true,
             Self::Frames { rom, .. } => !crate::frames::is_zx48(rom) || engine == Engine::Interp,
-            Self::Cpm { .. } | Self::Fuse { .. } | Self::SstZ80 { .. } | Self::ZxTape { .. } => {
+            Self::Cpm { .. } => true,
+            Self::Fuse { .. } | Self::SstZ80 { .. } | Self::ZxTape { .. } => {
                 engine == Engine::Interp
             }
         }

@@ -115,6 +115,7 @@ pub fn run_suite(ctx: &RunContext, suite: &Suite, engine: Engine) -> SuiteResult
             };
             let result = run_cpm(
                 name,
+                engine,
                 &file,
                 &check,
                 *max_instructions,
@@ -213,19 +214,24 @@ pub struct CpmCheck {
     pub forbidden: Option<String>,
 }
 
-/// Runs a CP/M .COM program as a one-case suite under the interpreter,
-/// streaming its console output to `echo`. With neither a rule nor a
-/// forbidden text, reaching warm boot is the pass. Errors (unreadable, empty
-/// or oversized file, unsupported BDOS call) name the file.
+/// Runs a CP/M .COM program as a one-case suite under `engine`, streaming
+/// its console output to `echo`. With neither a rule nor a forbidden text,
+/// reaching warm boot is the pass. Errors (unreadable, empty or oversized
+/// file, unsupported BDOS call, a lockstep divergence) name the file.
 pub fn run_cpm(
     name: &str,
+    engine: Engine,
     file: &Path,
     check: &CpmCheck,
     max_instructions: u64,
     echo: &mut impl Write,
 ) -> anyhow::Result<SuiteResult> {
-    let run = cpm::run_program(file, max_instructions, echo)?;
-    let mut result = SuiteResult::new(name, Engine::Interp.name());
+    let mut z80 = crate::engine::build_z80(engine).map_err(anyhow::Error::msg)?;
+    let run = cpm::run_program_with(file, &mut z80, max_instructions, echo)?;
+    let mut result = SuiteResult::new(name, engine.name());
+    if let Some(stats) = z80.stats() {
+        result.note(stats.to_string());
+    }
     result.cases = 1;
     result.guest_instructions = run.stats.instructions;
     result.guest_cycles = run.stats.tstates;

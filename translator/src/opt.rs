@@ -22,14 +22,14 @@ pub fn optimize(block: &mut Block) {
 /// Known constant values of temporaries and guest registers.
 struct Constants {
     tmps: [Option<u32>; MAX_TMPS as usize],
-    regs: [Option<u32>; Reg::ALL.len()],
+    regs: [Option<u32>; Reg::COUNT],
 }
 
 impl Constants {
     fn new() -> Self {
         Self {
             tmps: [None; MAX_TMPS as usize],
-            regs: [None; Reg::ALL.len()],
+            regs: [None; Reg::COUNT],
         }
     }
 
@@ -155,19 +155,20 @@ pub fn fold_constants(block: &mut Block) {
     }
 }
 
-/// The flags (N, Z, C, V, I, D) as a bit set indexed by [`Reg::index`].
+/// The flags ([`Reg::FLAGS`]) as a bit set indexed by [`Reg::index`].
 #[derive(Clone, Copy, PartialEq, Eq)]
-struct FlagSet(u16);
+struct FlagSet(u64);
 
 impl FlagSet {
-    const ALL: FlagSet = FlagSet(
-        1 << Reg::N.index()
-            | 1 << Reg::Z.index()
-            | 1 << Reg::C.index()
-            | 1 << Reg::V.index()
-            | 1 << Reg::I.index()
-            | 1 << Reg::D.index(),
-    );
+    const ALL: FlagSet = {
+        let mut bits = 0;
+        let mut i = 0;
+        while i < Reg::FLAGS.len() {
+            bits |= 1 << Reg::FLAGS[i].index();
+            i += 1;
+        }
+        FlagSet(bits)
+    };
 
     fn contains(self, r: Reg) -> bool {
         self.0 & (1 << r.index()) != 0
@@ -206,7 +207,8 @@ fn pure_dst(op: &Op) -> Option<Dst> {
         | Op::Bin { dst, .. }
         | Op::Bit { dst, .. }
         | Op::Overflow { dst, .. }
-        | Op::PackP { dst } => Some(*dst),
+        | Op::PackP { dst }
+        | Op::Helper { dst, .. } => Some(*dst),
         _ => None,
     }
 }
@@ -232,7 +234,7 @@ pub fn eliminate_dead_flags(block: &mut Block) {
     let mut live = FlagSet::ALL;
     let mut keep = vec![true; block.ops.len()];
     for (i, op) in block.ops.iter().enumerate().rev() {
-        if may_leave(op) || matches!(op, Op::PackP { .. } | Op::Helper { .. }) {
+        if may_leave(op) || matches!(op, Op::PackP { .. }) {
             live = FlagSet::ALL;
         }
         if let Op::UnpackP { src } = op {

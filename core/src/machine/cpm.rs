@@ -11,8 +11,9 @@
 
 use std::io::Write;
 
-use crate::bus::BusZ80;
+use crate::bus::{BusZ80, MappedMemory};
 use crate::cpu::z80::Cpu;
+use crate::engine::{EngineZ80, Interpreter, Z80Limits, Z80StopReason};
 
 /// Where CP/M loads and starts a .COM program.
 pub const TPA_START: u16 = 0x0100;
@@ -57,6 +58,15 @@ pub enum CpmError {
         /// The return address on the stack: the instruction after the CALL.
         caller: u16,
     },
+    /// The lockstep engine saw the JIT and the interpreter disagree (its
+    /// report, on stderr, says how).
+    #[error("{name}: the JIT and the interpreter diverged at ${pc:04X}")]
+    Diverged {
+        /// The program's name.
+        name: String,
+        /// Where.
+        pc: u16,
+    },
     /// Writing the program's output failed.
     #[error("{name}: writing console output: {source}")]
     Output {
@@ -67,28 +77,40 @@ pub enum CpmError {
     },
 }
 
-/// 64 KiB of plain RAM: no wait states, no I/O devices.
+/// 64 KiB of plain RAM: no wait states, no I/O devices. Kept as a flat
+/// [`MappedMemory`] (every page mapped to itself, never remapped) so a JIT
+/// can run on it; the interpreter indexes the bytes directly.
 #[derive(Clone, Debug)]
 pub struct Ram64 {
-    bytes: Box<[u8; 0x10000]>,
+    memory: MappedMemory,
 }
 
 impl Ram64 {
     /// Zero-filled RAM.
     pub fn new() -> Self {
         Self {
-            bytes: Box::new([0; 0x10000]),
+            memory: MappedMemory::flat_ram(),
         }
     }
 
     /// All 64 KiB.
-    pub fn bytes(&self) -> &[u8; 0x10000] {
-        &self.bytes
+    pub fn bytes(&self) -> &[u8] {
+        self.memory.data()
     }
 
     /// All 64 KiB, writable.
-    pub fn bytes_mut(&mut self) -> &mut [u8; 0x10000] {
-        &mut self.bytes
+    pub fn bytes_mut(&mut self) -> &mut [u8] {
+        self.memory.data_mut()
+    }
+
+    /// The memory with its page table.
+    pub fn memory(&self) -> &MappedMemory {
+        &self.memory
+    }
+
+    /// The memory with its page table, writable.
+    pub fn memory_mut(&mut self) -> &mut MappedMemory {
+        &mut self.memory
     }
 }
 
@@ -101,15 +123,15 @@ impl Default for Ram64 {
 impl BusZ80 for Ram64 {
     #[inline(always)]
     fn fetch_opcode(&mut self, addr: u16, _refresh: u16, _now: u64) -> u8 {
-        self.bytes[usize::from(addr)]
+        self.memory.data()[usize::from(addr)]
     }
     #[inline(always)]
     fn read(&mut self, addr: u16, _now: u64) -> u8 {
-        self.bytes[usize::from(addr)]
+        self.memory.data()[usize::from(addr)]
     }
     #[inline(always)]
     fn write(&mut self, addr: u16, value: u8, _now: u64) {
-        self.bytes[usize::from(addr)] = value;
+        self.memory.data_mut()[usize::from(addr)] = value;
     }
 }
 
@@ -181,8 +203,21 @@ impl Cpm {
         Ok(self.stats)
     }
 
-    /// Runs at most `budget` more instructions (BDOS calls are free).
+    /// Runs at most `budget` more instructions (BDOS calls are free) in the
+    /// interpreter.
     pub fn run_for(&mut self, budget: u64, out: &mut impl Write) -> Result<Exit, CpmError> {
+        self.run_for_with(&mut Interpreter, budget, out)
+    }
+
+    /// Runs at most `budget` more instructions under `engine`. The zero
+    /// page (warm boot, the BDOS entry's `JP`) is the machine's own: the
+    /// engine stops before it and the interpreter runs what is there.
+    pub fn run_for_with(
+        &mut self,
+        engine: &mut impl EngineZ80<Ram64>,
+        budget: u64,
+        out: &mut impl Write,
+    ) -> Result<Exit, CpmError> {
         let mut executed = 0;
         let exit = loop {
             let pc = self.cpu.regs.pc;
@@ -197,8 +232,23 @@ impl Cpm {
             if executed == budget {
                 break Exit::Budget;
             }
-            self.cpu.step(&mut self.ram);
-            executed += 1;
+            if pc <= BDOS_ENTRY {
+                self.cpu.step(&mut self.ram);
+                executed += 1;
+                continue;
+            }
+            let limits = Z80Limits {
+                max_instructions: budget - executed,
+                stop_below: BDOS_ENTRY + 1,
+            };
+            let outcome = engine.run(&mut self.cpu, &mut self.ram, &limits);
+            executed += outcome.instructions;
+            if let Z80StopReason::Diverged { .. } = outcome.reason {
+                return Err(CpmError::Diverged {
+                    name: self.name.clone(),
+                    pc: self.cpu.regs.pc,
+                });
+            }
         };
         self.stats.instructions += executed;
         self.stats.tstates = self.cpu.regs.tstates;

@@ -7,7 +7,8 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use retrojit_core::machine::cpm::{Cpm, Exit, RunStats};
+use retrojit_core::engine::{EngineZ80, Interpreter};
+use retrojit_core::machine::cpm::{Cpm, Exit, Ram64, RunStats};
 use serde::Deserialize;
 
 /// What a program must print to pass (the manifest spells it `Zex`/`Prelim`).
@@ -100,12 +101,22 @@ impl<W: Write> Write for Tee<'_, W> {
     }
 }
 
-/// Loads and runs a .COM file until its warm boot, or until it has executed
-/// `max_instructions` (a program that never ends), streaming its output to
-/// `echo`. Errors name the file: unreadable, empty or larger than the TPA,
-/// an unsupported BDOS call.
+/// Loads and runs a .COM file under the interpreter until its warm boot, or
+/// until it has executed `max_instructions` (a program that never ends),
+/// streaming its output to `echo`. Errors name the file: unreadable, empty
+/// or larger than the TPA, an unsupported BDOS call.
 pub fn run_program(
     path: &Path,
+    max_instructions: u64,
+    echo: &mut impl Write,
+) -> anyhow::Result<CpmRun> {
+    run_program_with(path, &mut Interpreter, max_instructions, echo)
+}
+
+/// [`run_program`] under `engine`; a lockstep divergence is an error.
+pub fn run_program_with(
+    path: &Path,
+    engine: &mut impl EngineZ80<Ram64>,
     max_instructions: u64,
     echo: &mut impl Write,
 ) -> anyhow::Result<CpmRun> {
@@ -117,7 +128,7 @@ pub fn run_program(
         copy: Vec::new(),
     };
     let start = Instant::now();
-    let exit = machine.run_for(max_instructions, &mut tee)?;
+    let exit = machine.run_for_with(engine, max_instructions, &mut tee)?;
     let elapsed = start.elapsed();
     Ok(CpmRun {
         output: String::from_utf8_lossy(&tee.copy).into_owned(),

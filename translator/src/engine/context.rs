@@ -3,7 +3,7 @@
 //! cycle deadline, pointers to guest memory and the code map, and the exit
 //! report. `#[repr(C)]`: its field offsets are part of the generated code.
 
-use crate::ir::Reg;
+use crate::ir::{Helper, Reg};
 use core::mem::offset_of;
 
 /// How generated code returned to the dispatcher.
@@ -42,6 +42,46 @@ impl ExitReason {
 /// Pure helpers generated code calls: `fn(a, m, p) -> result | p' << 8`.
 pub type HelperFn = extern "C" fn(u32, u32, u32) -> u32;
 
+/// Calls helper number `I` of [`Helper::ALL`] (the evaluator's definition,
+/// so generated code and the evaluator compute the same thing).
+extern "C" fn helper<const I: usize>(a: u32, b: u32, c: u32) -> u32 {
+    crate::ir::eval::call_helper(Helper::ALL[I], a, b, c)
+}
+
+/// The helper table every engine puts in its context.
+pub const HELPERS: [HelperFn; Helper::COUNT] = [
+    helper::<0>,
+    helper::<1>,
+    helper::<2>,
+    helper::<3>,
+    helper::<4>,
+    helper::<5>,
+    helper::<6>,
+    helper::<7>,
+    helper::<8>,
+    helper::<9>,
+    helper::<10>,
+    helper::<11>,
+    helper::<12>,
+    helper::<13>,
+    helper::<14>,
+    helper::<15>,
+    helper::<16>,
+    helper::<17>,
+    helper::<18>,
+    helper::<19>,
+    helper::<20>,
+    helper::<21>,
+    helper::<22>,
+    helper::<23>,
+    helper::<24>,
+    helper::<25>,
+    helper::<26>,
+    helper::<27>,
+    helper::<28>,
+    helper::<29>,
+];
+
 /// Slots for values saved around helper calls.
 pub const SPILL_SLOTS: usize = 16;
 
@@ -51,7 +91,7 @@ pub const SPILL_SLOTS: usize = 16;
 #[repr(C)]
 pub struct JitContext {
     /// IR register locations, indexed by [`Reg::index`].
-    pub regs: [u32; 10],
+    pub regs: [u32; Reg::COUNT],
     /// Guest cycle counter.
     pub cycles: u64,
     /// A block starts only if its worst case ends at or before this cycle.
@@ -69,8 +109,8 @@ pub struct JitContext {
     pub dispatch: *const u32,
     /// Start of the arena's executable view.
     pub code_base: *const u8,
-    /// Decimal-mode helpers, indexed like [`crate::ir::Helper`].
-    pub helpers: [HelperFn; 3],
+    /// Helpers, indexed by [`Helper::index`].
+    pub helpers: [HelperFn; Helper::COUNT],
     /// Where the guest continues.
     pub exit_pc: u32,
     /// An [`ExitReason`] word.

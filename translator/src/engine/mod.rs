@@ -4,16 +4,23 @@
 mod call;
 pub mod context;
 pub mod lockstep;
+pub mod lockstep_z80;
 pub mod mos6502;
+pub mod z80;
 
 use lockstep::Lockstep6502;
+use lockstep_z80::LockstepZ80;
 use mos6502::{Jit6502, JitConfig, JitError, JitStats};
 use retrojit_core::bus::{Bus6502, MappedBus};
 use retrojit_core::cpu::mos6502::{Cpu, Variant};
-use retrojit_core::engine::{Engine6502, Interpreter, RunLimits, RunOutcome};
+use retrojit_core::engine::{
+    Engine6502, EngineZ80, Interpreter, RunLimits, RunOutcome, Z80Limits, Z80Outcome,
+};
+use retrojit_core::machine::cpm::Ram64;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
+use z80::JitZ80;
 
 /// How guest code is executed.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
@@ -134,7 +141,7 @@ impl Engine6502Any {
 impl<B: Bus6502 + MappedBus + Clone> Engine6502<B> for Engine6502Any {
     fn run(&mut self, cpu: &mut Cpu, bus: &mut B, limits: &RunLimits) -> RunOutcome {
         match self {
-            Self::Interp(e) => e.run(cpu, bus, limits),
+            Self::Interp(e) => Engine6502::run(e, cpu, bus, limits),
             Self::Jit(e) => e.run(cpu, bus, limits),
             Self::Lockstep(e) => e.run(cpu, bus, limits),
         }
@@ -148,5 +155,63 @@ impl<B: Bus6502 + MappedBus + Clone> Engine6502<B> for Engine6502Any {
         if let Some(jit) = self.jit_mut() {
             jit.forget_translations();
         }
+    }
+}
+
+/// A Z80 engine of any kind (for the CP/M machine's flat RAM).
+#[derive(Debug)]
+pub enum EngineZ80Any {
+    /// The interpreter.
+    Interp(Interpreter),
+    /// The JIT.
+    Jit(Box<JitZ80>),
+    /// Lockstep.
+    Lockstep(Box<LockstepZ80>),
+}
+
+impl EngineZ80Any {
+    /// Builds the engine `kind`.
+    pub fn new(kind: EngineKind, config: JitConfig) -> Result<Self, JitError> {
+        Ok(match kind {
+            EngineKind::Interp => Self::Interp(Interpreter),
+            EngineKind::Jit => Self::Jit(Box::new(JitZ80::new(config)?)),
+            EngineKind::Lockstep => Self::Lockstep(Box::new(LockstepZ80::new(config)?)),
+        })
+    }
+
+    /// Translator counters, for the engines that translate.
+    pub fn stats(&self) -> Option<JitStats> {
+        match self {
+            Self::Interp(_) => None,
+            Self::Jit(jit) => Some(jit.stats()),
+            Self::Lockstep(lockstep) => Some(lockstep.jit().stats()),
+        }
+    }
+
+    /// The lockstep report of the last run, if it diverged.
+    pub fn divergence(&self) -> Option<&str> {
+        match self {
+            Self::Lockstep(lockstep) => lockstep.divergence(),
+            _ => None,
+        }
+    }
+}
+
+impl EngineZ80<Ram64> for EngineZ80Any {
+    fn run(
+        &mut self,
+        cpu: &mut retrojit_core::cpu::z80::Cpu,
+        ram: &mut Ram64,
+        limits: &Z80Limits,
+    ) -> Z80Outcome {
+        match self {
+            Self::Interp(e) => EngineZ80::run(e, cpu, ram, limits),
+            Self::Jit(e) => e.run(cpu, ram, limits),
+            Self::Lockstep(e) => e.run(cpu, ram, limits),
+        }
+    }
+
+    fn translated_instructions(&self) -> Option<u64> {
+        self.stats().map(|s| s.jit_instructions)
     }
 }

@@ -13,11 +13,10 @@
 //! compile (and accesses that turn out to be I/O) back to the interpreter,
 //! which also runs everything between blocks.
 
-use super::context::{ExitReason, HelperFn, JitContext, SPILL_SLOTS};
+use super::context::{ExitReason, HELPERS, JitContext, SPILL_SLOTS};
 use crate::backend::CodegenConfig;
 use crate::cache::{BlockCache, CacheStats};
-use crate::ir::Helper;
-use crate::ir::eval::{IrState, call_helper};
+use crate::ir::eval::IrState;
 use crate::jitmem::{Isa, JitMemError};
 use crate::lift::mos6502::{LiftConfig, lift_with};
 use crate::opt::optimize;
@@ -168,20 +167,6 @@ struct DebugOutput {
     perf_map: Option<std::fs::File>,
 }
 
-extern "C" fn adc_decimal(a: u32, m: u32, p: u32) -> u32 {
-    call_helper(Helper::AdcDecimal, a, m, p)
-}
-
-extern "C" fn sbc_decimal(a: u32, m: u32, p: u32) -> u32 {
-    call_helper(Helper::SbcDecimal, a, m, p)
-}
-
-extern "C" fn arr_decimal(a: u32, m: u32, p: u32) -> u32 {
-    call_helper(Helper::ArrDecimal, a, m, p)
-}
-
-const HELPERS: [HelperFn; 3] = [adc_decimal, sbc_decimal, arr_decimal];
-
 impl Jit6502 {
     /// A JIT engine for `variant` with its own arena.
     pub fn new(variant: Variant, config: JitConfig) -> Result<Self, JitError> {
@@ -201,7 +186,7 @@ impl Jit6502 {
             translated_for: (limits.stop_at, limits.stop_on_trap),
             counts: vec![0; 1 << 17],
             ctx: Box::new(JitContext {
-                regs: [0; 10],
+                regs: [0; crate::ir::Reg::COUNT],
                 cycles: 0,
                 deadline: 0,
                 instructions: 0,

@@ -13,7 +13,7 @@ use retrojit_core::cpu::mos6502::state::{FLAG_C, FLAG_D, FLAG_I, FLAG_N, FLAG_V,
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
 pub struct IrState {
     /// Register and flag locations.
-    pub regs: [u32; 10],
+    pub regs: [u32; Reg::COUNT],
     /// Cycle counter.
     pub cycles: u64,
 }
@@ -22,7 +22,7 @@ impl IrState {
     /// The IR view of a status byte and registers.
     pub fn from_registers(a: u8, x: u8, y: u8, s: u8, p: u8, cycles: u64) -> Self {
         let mut st = Self {
-            regs: [0; 10],
+            regs: [0; Reg::COUNT],
             cycles,
         };
         st.regs[Reg::A.index()] = a.into();
@@ -68,7 +68,7 @@ impl IrState {
 }
 
 /// P as PHP pushes it (B and bit 5 set) from IR flag locations.
-pub fn pack_p(regs: &[u32; 10]) -> u8 {
+pub fn pack_p(regs: &[u32; Reg::COUNT]) -> u8 {
     let flag = |r: Reg, bit: u8| if regs[r.index()] != 0 { bit } else { 0 };
     let n = if regs[Reg::N.index()] & 0x80 != 0 {
         FLAG_N
@@ -89,14 +89,27 @@ pub fn pack_p(regs: &[u32; 10]) -> u8 {
 }
 
 /// Runs a helper the way generated code calls it.
-pub fn call_helper(helper: Helper, a: u32, m: u32, p: u32) -> u32 {
-    let (a, m, p) = (a as u8, m as u8, p as u8);
-    let (result, p) = match helper {
-        Helper::AdcDecimal => alu::adc_decimal(a, m, p),
-        Helper::SbcDecimal => alu::sbc_decimal(a, m, p),
-        Helper::ArrDecimal => alu::arr_decimal(a, m, p),
-    };
-    u32::from(result) | u32::from(p) << 8
+pub fn call_helper(helper: Helper, a: u32, b: u32, c: u32) -> u32 {
+    use retrojit_core::cpu::z80::alu as z80;
+    let (a8, b8, c8) = (a as u8, b as u8, c as u8);
+    let decimal = |(result, p): (u8, u8)| u32::from(result) | u32::from(p) << 8;
+    let z80_8 = |(result, f): (u8, u8)| u32::from(result) | u32::from(f) << 16;
+    let z80_16 = |(result, f): (u16, u8)| u32::from(result) | u32::from(f) << 16;
+    match helper {
+        Helper::AdcDecimal => decimal(alu::adc_decimal(a8, b8, c8)),
+        Helper::SbcDecimal => decimal(alu::sbc_decimal(a8, b8, c8)),
+        Helper::ArrDecimal => decimal(alu::arr_decimal(a8, b8, c8)),
+        Helper::Z80Alu(op) => z80_8(z80::alu(op, a8, b8, c8)),
+        Helper::Z80Inc => z80_8(z80::inc8(a8, b8)),
+        Helper::Z80Dec => z80_8(z80::dec8(a8, b8)),
+        Helper::Z80Shift(op) => z80_8(z80::shift(op, a8, b8)),
+        Helper::Z80RotateA(op) => z80_8(z80::rotate_a(op, a8, b8)),
+        Helper::Z80Bit => u32::from(z80::bit(b8, a8, (b >> 8) as u8, c8)) << 16,
+        Helper::Z80Daa => z80_8(z80::daa(a8, b8)),
+        Helper::Z80Add16 => z80_16(z80::add16(a as u16, b as u16, c8)),
+        Helper::Z80Adc16 => z80_16(z80::adc16(a as u16, b as u16, c8)),
+        Helper::Z80Sbc16 => z80_16(z80::sbc16(a as u16, b as u16, c8)),
+    }
 }
 
 /// How an evaluated block ended.

@@ -11,7 +11,14 @@
 //! kept zero-extended. `N` holds a byte whose bit 7 is the N flag, `Z` a
 //! byte that is zero exactly when the Z flag is set (so loads set both by
 //! copying the loaded value), and `C`, `V`, `I`, `D` hold 0 or 1.
+//!
+//! Z80 blocks use the [`Reg::Z80`] locations instead: the registers as the
+//! interpreter keeps them (8-bit ones zero-extended, pairs that only occur
+//! as pairs as 16-bit values), F as one byte, and the hidden state (MEMPTR,
+//! Q, R) the interpreter tracks. Their flag arithmetic is computed by
+//! [`Helper`]s that call the interpreter's own ALU functions.
 
+use retrojit_core::cpu::z80::decode::{AluOp, ShiftOp};
 use std::fmt;
 
 /// Guest state the IR names directly.
@@ -37,29 +44,94 @@ pub enum Reg {
     I,
     /// Decimal mode (0/1).
     D,
+    /// A Z80 location.
+    Z80(Z80Reg),
+}
+
+/// The Z80's locations. All live in the context while generated code runs.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum Z80Reg {
+    /// Accumulator.
+    A,
+    /// Flags, as the F byte.
+    F,
+    /// B.
+    B,
+    /// C.
+    C,
+    /// D.
+    D,
+    /// E.
+    E,
+    /// H.
+    H,
+    /// L.
+    L,
+    /// IX (16 bits).
+    Ix,
+    /// IY (16 bits).
+    Iy,
+    /// Stack pointer (16 bits).
+    Sp,
+    /// MEMPTR (16 bits).
+    Wz,
+    /// Q: F if the last instruction wrote the flags, else 0.
+    Q,
+    /// Opcode fetches since entry, added to R's low 7 bits on exit: kept
+    /// unmasked so each instruction's increment is one add.
+    R,
+    /// Shadow AF' (16 bits).
+    AfAlt,
+    /// Shadow BC'.
+    BcAlt,
+    /// Shadow DE'.
+    DeAlt,
+    /// Shadow HL'.
+    HlAlt,
+    /// A branch condition (0/1) the lifter computes for the block's exit.
+    Cond,
+}
+
+impl Z80Reg {
+    /// Number of Z80 locations.
+    pub const COUNT: usize = Z80Reg::Cond as usize + 1;
 }
 
 impl Reg {
-    /// Every guest location, in a fixed order.
-    pub const ALL: [Reg; 10] = [
-        Reg::A,
-        Reg::X,
-        Reg::Y,
-        Reg::S,
+    /// Number of locations, 6502 and Z80.
+    pub const COUNT: usize = 10 + Z80Reg::COUNT;
+
+    /// Locations that are written far more often than read: the 6502's
+    /// flags and the Z80's F, Q, MEMPTR and branch condition. The
+    /// dead-flag pass deletes their writes when overwritten unread.
+    pub const FLAGS: [Reg; 10] = [
         Reg::N,
         Reg::Z,
         Reg::C,
         Reg::V,
         Reg::I,
         Reg::D,
+        Reg::Z80(Z80Reg::F),
+        Reg::Z80(Z80Reg::Q),
+        Reg::Z80(Z80Reg::Wz),
+        Reg::Z80(Z80Reg::Cond),
     ];
 
-    /// The status flags among them.
-    pub const FLAGS: [Reg; 6] = [Reg::N, Reg::Z, Reg::C, Reg::V, Reg::I, Reg::D];
-
-    /// Dense index, for liveness sets.
+    /// Dense index, for liveness sets and the context's register array.
     pub const fn index(self) -> usize {
-        self as usize
+        match self {
+            Reg::A => 0,
+            Reg::X => 1,
+            Reg::Y => 2,
+            Reg::S => 3,
+            Reg::N => 4,
+            Reg::Z => 5,
+            Reg::C => 6,
+            Reg::V => 7,
+            Reg::I => 8,
+            Reg::D => 9,
+            Reg::Z80(z) => 10 + z as usize,
+        }
     }
 }
 
@@ -152,7 +224,9 @@ pub enum Addr {
     Dynamic(Operand),
 }
 
-/// Pure functions generated code calls instead of inlining them.
+/// Pure functions generated code calls instead of inlining them. The Z80
+/// ones wrap the interpreter's ALU (`retrojit_core::cpu::z80::alu`) and
+/// return `result | f' << 16`.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum Helper {
     /// NMOS decimal ADC: `(a, m, p) -> result | p' << 8`.
@@ -161,6 +235,84 @@ pub enum Helper {
     SbcDecimal,
     /// NMOS decimal ARR: `(a, imm, p) -> result | p' << 8`.
     ArrDecimal,
+    /// Z80 accumulator operation: `(a, v, f)`.
+    Z80Alu(AluOp),
+    /// Z80 INC r: `(v, f, _)`.
+    Z80Inc,
+    /// Z80 DEC r: `(v, f, _)`.
+    Z80Dec,
+    /// Z80 CB-page rotate or shift: `(v, f, _)`.
+    Z80Shift(ShiftOp),
+    /// Z80 RLCA/RRCA/RLA/RRA: `(a, f, _)`.
+    Z80RotateA(ShiftOp),
+    /// Z80 BIT: `(v, bit | xy << 8, f)`, returns the flags alone `<< 16`.
+    Z80Bit,
+    /// Z80 DAA: `(a, f, _)`.
+    Z80Daa,
+    /// Z80 ADD rr,rr: `(a, v, f)`.
+    Z80Add16,
+    /// Z80 ADC HL,rr: `(hl, v, f)`.
+    Z80Adc16,
+    /// Z80 SBC HL,rr: `(hl, v, f)`.
+    Z80Sbc16,
+}
+
+impl Helper {
+    /// Number of helpers (the size of the context's helper table).
+    pub const COUNT: usize = 30;
+
+    /// Position in the context's helper table.
+    pub const fn index(self) -> usize {
+        match self {
+            Helper::AdcDecimal => 0,
+            Helper::SbcDecimal => 1,
+            Helper::ArrDecimal => 2,
+            Helper::Z80Alu(op) => 3 + op as usize,
+            Helper::Z80Inc => 11,
+            Helper::Z80Dec => 12,
+            Helper::Z80Shift(op) => 13 + op as usize,
+            Helper::Z80RotateA(op) => 21 + op as usize,
+            Helper::Z80Bit => 25,
+            Helper::Z80Daa => 26,
+            Helper::Z80Add16 => 27,
+            Helper::Z80Adc16 => 28,
+            Helper::Z80Sbc16 => 29,
+        }
+    }
+
+    /// Every helper, in table order.
+    pub const ALL: [Helper; Helper::COUNT] = [
+        Helper::AdcDecimal,
+        Helper::SbcDecimal,
+        Helper::ArrDecimal,
+        Helper::Z80Alu(AluOp::Add),
+        Helper::Z80Alu(AluOp::Adc),
+        Helper::Z80Alu(AluOp::Sub),
+        Helper::Z80Alu(AluOp::Sbc),
+        Helper::Z80Alu(AluOp::And),
+        Helper::Z80Alu(AluOp::Xor),
+        Helper::Z80Alu(AluOp::Or),
+        Helper::Z80Alu(AluOp::Cp),
+        Helper::Z80Inc,
+        Helper::Z80Dec,
+        Helper::Z80Shift(ShiftOp::Rlc),
+        Helper::Z80Shift(ShiftOp::Rrc),
+        Helper::Z80Shift(ShiftOp::Rl),
+        Helper::Z80Shift(ShiftOp::Rr),
+        Helper::Z80Shift(ShiftOp::Sla),
+        Helper::Z80Shift(ShiftOp::Sra),
+        Helper::Z80Shift(ShiftOp::Sll),
+        Helper::Z80Shift(ShiftOp::Srl),
+        Helper::Z80RotateA(ShiftOp::Rlc),
+        Helper::Z80RotateA(ShiftOp::Rrc),
+        Helper::Z80RotateA(ShiftOp::Rl),
+        Helper::Z80RotateA(ShiftOp::Rr),
+        Helper::Z80Bit,
+        Helper::Z80Daa,
+        Helper::Z80Add16,
+        Helper::Z80Adc16,
+        Helper::Z80Sbc16,
+    ];
 }
 
 /// One operation.
@@ -428,6 +580,7 @@ impl Block {
 impl fmt::Display for Operand {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            Operand::Reg(Reg::Z80(r)) => write!(f, "{r:?}"),
             Operand::Reg(r) => write!(f, "{r:?}"),
             Operand::Tmp(t) => write!(f, "t{}", t.0),
             Operand::Imm(v) => write!(f, "#{v:#x}"),

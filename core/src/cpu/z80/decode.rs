@@ -104,7 +104,7 @@ pub enum Cond {
 }
 
 /// Accumulator operations, in encoding order.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum AluOp {
     /// ADD A,v.
     Add,
@@ -125,7 +125,7 @@ pub enum AluOp {
 }
 
 /// CB-page rotates and shifts, in encoding order.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ShiftOp {
     /// Rotate left circular.
     Rlc,

@@ -63,7 +63,7 @@ fn guest_reg(r: GuestReg) -> Option<Reg> {
         GuestReg::Z => W10,
         GuestReg::C => W28,
         GuestReg::V => W11,
-        GuestReg::I | GuestReg::D => return None,
+        GuestReg::I | GuestReg::D | GuestReg::Z80(_) => return None,
     })
 }
 
@@ -565,11 +565,7 @@ impl Codegen<'_> {
         self.a.ldr(W0, Mem::offset(X19, offsets::spill(0) as i32));
         self.a.ldr(W1, Mem::offset(X19, offsets::spill(1) as i32));
         self.a.ldr(W2, Mem::offset(X19, offsets::spill(2) as i32));
-        let index = match helper {
-            Helper::AdcDecimal => 0,
-            Helper::SbcDecimal => 1,
-            Helper::ArrDecimal => 2,
-        };
+        let index = helper.index();
         self.a
             .ldr(X16, Mem::offset(X19, offsets::helper(index) as i32));
         self.a.blr(X16);
@@ -698,7 +694,12 @@ impl BlockEmitter for Codegen<'_> {
             (GuestReg::N, true) => self.a.tbnz(W9, 7, label),
             (GuestReg::N, false) => self.a.tbz(W9, 7, label),
             (flag, set) => {
-                let reg = guest_reg(flag).expect("C and V are pinned");
+                // C and V are pinned; other 0/1 locations (I, D, the Z80's
+                // branch condition) are loaded from the context.
+                let reg = guest_reg(flag).unwrap_or_else(|| {
+                    self.a.ldr(W16, Mem::offset(X19, offsets::reg(flag) as i32));
+                    W16
+                });
                 if set {
                     self.a.cbnz(reg, label);
                 } else {

@@ -578,11 +578,7 @@ impl Codegen<'_> {
         for (slot, reg) in [Reg::RDI, Reg::RSI, Reg::RDX].into_iter().enumerate() {
             self.a.load32(reg, ctx(offsets::spill(slot)));
         }
-        let index = match helper {
-            Helper::AdcDecimal => 0,
-            Helper::SbcDecimal => 1,
-            Helper::ArrDecimal => 2,
-        };
+        let index = helper.index();
         self.a.call_mem(ctx(offsets::helper(index)));
         for (k, &reg) in saved.iter().enumerate() {
             self.a.load64(reg, ctx(offsets::spill(3 + k)));

@@ -1,0 +1,406 @@
+//! The Z80 JIT engine: the 6502 engine's dispatcher shape (profile block
+//! entries, translate hot ones, run generated code, hand everything else
+//! to the interpreter) for the Z80 on a flat 64 KiB RAM (the CP/M machine).
+//!
+//! Generated code runs only between interrupts: not while halted, not right
+//! after EI, not with /INT asserted and IFF1 set or /NMI asserted. Runs are
+//! bounded in instructions: every instruction takes at least four
+//! T-states, so a deadline four T-states per remaining instruction ahead
+//! never lets generated code overrun the budget, and the interpreter takes
+//! the last steps exactly.
+
+use super::context::{ExitReason, HELPERS, JitContext, SPILL_SLOTS};
+use super::mos6502::{JitConfig, JitError, JitStats};
+use crate::backend::CodegenConfig;
+use crate::cache::BlockCache;
+use crate::ir::{Reg, Z80Reg};
+use crate::jitmem::{Isa, JitMemError};
+use crate::lift::z80::{LiftConfig, lift};
+use crate::opt::optimize;
+use retrojit_core::bus::BusZ80;
+use retrojit_core::cpu::z80::{Cpu, Registers};
+use retrojit_core::engine::{EngineZ80, Z80Limits, Z80Outcome, Z80StopReason};
+use retrojit_core::machine::cpm::Ram64;
+
+/// Fewest T-states any Z80 instruction takes.
+const MIN_TSTATES: u64 = 4;
+
+/// One step of the dispatcher, as an observer (lockstep) sees it.
+#[derive(Clone, Copy, Debug)]
+pub struct UnitZ80 {
+    /// Guest instructions it executed.
+    pub instructions: u64,
+    /// Entry PC of the block, when generated code ran.
+    pub block: Option<u16>,
+}
+
+/// The Z80 JIT engine.
+#[derive(Debug)]
+pub struct JitZ80 {
+    config: JitConfig,
+    cache: BlockCache,
+    /// The stop address the cache was translated for.
+    stop_below: u16,
+    /// Dispatcher entries per PC; `u16::MAX`: not translatable.
+    counts: Vec<u16>,
+    ctx: Box<JitContext>,
+    stats: JitStats,
+}
+
+fn codegen_config(link: bool) -> CodegenConfig {
+    CodegenConfig {
+        stop_on_trap: false,
+        link,
+    }
+}
+
+fn set(ctx: &mut JitContext, r: Z80Reg, v: impl Into<u32>) {
+    ctx.regs[Reg::Z80(r).index()] = v.into();
+}
+
+fn get(ctx: &JitContext, r: Z80Reg) -> u32 {
+    ctx.regs[Reg::Z80(r).index()]
+}
+
+/// Moves the register file into the context's IR locations.
+fn load_context(ctx: &mut JitContext, r: &Registers) {
+    use Z80Reg::*;
+    for (loc, v) in [
+        (A, r.a),
+        (F, r.f),
+        (B, r.b),
+        (C, r.c),
+        (D, r.d),
+        (E, r.e),
+        (H, r.h),
+        (L, r.l),
+        (Q, r.q),
+    ] {
+        set(ctx, loc, v);
+    }
+    for (loc, v) in [
+        (Ix, r.ix),
+        (Iy, r.iy),
+        (Sp, r.sp),
+        (Wz, r.wz),
+        (AfAlt, r.af_alt),
+        (BcAlt, r.bc_alt),
+        (DeAlt, r.de_alt),
+        (HlAlt, r.hl_alt),
+    ] {
+        set(ctx, loc, v);
+    }
+    set(ctx, R, 0u32);
+    set(ctx, Cond, 0u32);
+    ctx.cycles = r.tstates;
+}
+
+/// The register file the context's IR locations stand for.
+fn store_context(ctx: &JitContext, r: &mut Registers, pc: u16) {
+    use Z80Reg::*;
+    let byte = |loc| get(ctx, loc) as u8;
+    let word = |loc| get(ctx, loc) as u16;
+    (r.a, r.f, r.b, r.c, r.d, r.e, r.h, r.l, r.q) = (
+        byte(A),
+        byte(F),
+        byte(B),
+        byte(C),
+        byte(D),
+        byte(E),
+        byte(H),
+        byte(L),
+        byte(Q),
+    );
+    (r.ix, r.iy, r.sp, r.wz) = (word(Ix), word(Iy), word(Sp), word(Wz));
+    (r.af_alt, r.bc_alt, r.de_alt, r.hl_alt) = (word(AfAlt), word(BcAlt), word(DeAlt), word(HlAlt));
+    // R's low seven bits count opcode fetches; bit 7 stays.
+    let fetches = get(ctx, R) as u8;
+    r.r = (r.r & 0x80) | (r.r.wrapping_add(fetches) & 0x7F);
+    r.tstates = ctx.cycles;
+    r.pc = pc;
+}
+
+impl JitZ80 {
+    /// A JIT engine with its own arena.
+    pub fn new(config: JitConfig) -> Result<Self, JitError> {
+        if Isa::HOST.is_none() {
+            return Err(JitError::UnsupportedHost);
+        }
+        Ok(Self {
+            config,
+            cache: BlockCache::new(config.arena_size, codegen_config(config.link), config.link)?,
+            stop_below: 0,
+            counts: vec![0; 1 << 16],
+            ctx: Box::new(JitContext {
+                regs: [0; Reg::COUNT],
+                cycles: 0,
+                deadline: 0,
+                instructions: 0,
+                memory: std::ptr::null_mut(),
+                pages: std::ptr::null(),
+                code_map: std::ptr::null(),
+                dispatch: std::ptr::null(),
+                code_base: std::ptr::null(),
+                helpers: HELPERS,
+                exit_pc: 0,
+                exit_reason: 0,
+                exit_addr: 0,
+                irq_held: 0,
+                spill: [0; SPILL_SLOTS],
+            }),
+            stats: JitStats::default(),
+        })
+    }
+
+    /// Counters so far.
+    pub fn stats(&self) -> JitStats {
+        JitStats {
+            cache: self.cache.stats,
+            ..self.stats
+        }
+    }
+
+    /// The block cache (dumps, tests).
+    pub fn cache(&self) -> &BlockCache {
+        &self.cache
+    }
+
+    /// Adopts the stop address for translation, dropping code translated
+    /// for another.
+    fn prepare(&mut self, limits: &Z80Limits) -> Result<(), JitMemError> {
+        if limits.stop_below != self.stop_below {
+            self.cache = BlockCache::new(
+                self.config.arena_size,
+                codegen_config(self.config.link),
+                self.config.link,
+            )?;
+            self.counts.fill(0);
+            self.stop_below = limits.stop_below;
+        }
+        Ok(())
+    }
+
+    /// The entry of the block at `pc`, translating it when hot.
+    fn block_for(&mut self, pc: u16, ram: &Ram64) -> Result<Option<(*const u8, u16)>, JitMemError> {
+        if let Some(b) = self.cache.lookup(pc, false) {
+            return Ok(Some((self.cache.entry(b), b.worst_cycles)));
+        }
+        let count = &mut self.counts[usize::from(pc)];
+        if *count == u16::MAX || !self.cache.page_compilable(pc) {
+            return Ok(None);
+        }
+        *count += 1;
+        if *count < self.config.threshold {
+            return Ok(None);
+        }
+        let config = LiftConfig {
+            max_instructions: self.config.max_block_instructions,
+            stop_below: self.stop_below,
+        };
+        let cache = &self.cache;
+        let inserted = match lift(ram.memory(), pc, &config, &|addr| {
+            cache.is_dynamic_operand(addr)
+        }) {
+            Some(mut block) => {
+                if self.config.optimize {
+                    optimize(&mut block);
+                }
+                self.cache.insert(&block, ram.memory())?
+            }
+            None => false,
+        };
+        if !inserted {
+            self.counts[usize::from(pc)] = u16::MAX;
+            return Ok(None);
+        }
+        Ok(self
+            .cache
+            .lookup(pc, false)
+            .map(|b| (self.cache.entry(b), b.worst_cycles)))
+    }
+
+    /// Runs generated code from `entry` until it returns.
+    fn execute(
+        &mut self,
+        entry: *const u8,
+        cpu: &mut Cpu,
+        ram: &mut Ram64,
+        deadline: u64,
+    ) -> (ExitReason, u64) {
+        let ctx = &mut *self.ctx;
+        load_context(ctx, &cpu.regs);
+        ctx.deadline = deadline;
+        ctx.instructions = 0;
+        let memory = ram.memory_mut();
+        ctx.pages = memory.pages().as_ptr().cast();
+        ctx.memory = memory.data_mut().as_mut_ptr();
+        ctx.code_map = self.cache.code_map().as_raw_slice().as_ptr();
+        ctx.dispatch = self.cache.dispatch_table();
+        ctx.code_base = self.cache.trampoline();
+        super::call::enter(self.cache.trampoline(), ctx, entry);
+        store_context(ctx, &mut cpu.regs, ctx.exit_pc as u16);
+        if ctx.instructions > 0 {
+            // The interpreter clears these at every instruction.
+            cpu.regs.p = false;
+            cpu.regs.ei = false;
+        }
+        let reason = ExitReason::from_word(ctx.exit_reason)
+            .expect("generated code stores a known exit reason");
+        (reason, ctx.instructions)
+    }
+
+    /// The dispatcher loop; `observe` sees every unit of work and may stop
+    /// the run by returning a reason.
+    pub fn run_observed<F>(
+        &mut self,
+        cpu: &mut Cpu,
+        ram: &mut Ram64,
+        limits: &Z80Limits,
+        mut observe: F,
+    ) -> Z80Outcome
+    where
+        F: FnMut(&mut Self, &Cpu, &Ram64, UnitZ80) -> Option<Z80StopReason>,
+    {
+        if let Err(e) = self.prepare(limits) {
+            panic!("JIT code memory failed: {e}");
+        }
+        let mut instructions = 0u64;
+        let mut interpret_next = false;
+        let reason = loop {
+            if let Some(reason) = limits.check(cpu.regs.pc, instructions) {
+                break reason;
+            }
+            let quiet = !cpu.regs.halted
+                && !cpu.regs.ei
+                && !(cpu.regs.iff1 && ram.int_line())
+                && !ram.nmi_line();
+            if !interpret_next && quiet {
+                let block = self
+                    .block_for(cpu.regs.pc, ram)
+                    .unwrap_or_else(|e| panic!("JIT code memory failed: {e}"));
+                let remaining = limits.max_instructions - instructions;
+                let deadline = cpu
+                    .regs
+                    .tstates
+                    .saturating_add(remaining.saturating_mul(MIN_TSTATES));
+                if let Some((entry, worst)) = block
+                    && cpu.regs.tstates.saturating_add(u64::from(worst)) <= deadline
+                {
+                    let start = cpu.regs.pc;
+                    let (reason, ran) = self.execute(entry, cpu, ram, deadline);
+                    self.stats.entries += 1;
+                    self.stats.exits[reason as usize] += 1;
+                    self.stats.jit_instructions += ran;
+                    instructions += ran;
+                    match reason {
+                        ExitReason::Next | ExitReason::Trap => {}
+                        ExitReason::Budget | ExitReason::Interpret => interpret_next = true,
+                        ExitReason::CodeWrite => {
+                            let addr = self.ctx.exit_addr as u16;
+                            if let Err(e) = self.cache.invalidate_write(addr, ram.memory()) {
+                                panic!("JIT code memory failed: {e}");
+                            }
+                        }
+                    }
+                    let unit = UnitZ80 {
+                        instructions: ran,
+                        block: Some(start),
+                    };
+                    if let Some(stop) = observe(self, cpu, ram, unit) {
+                        break stop;
+                    }
+                    continue;
+                }
+            }
+            interpret_next = false;
+            let mut watched = WriteWatch {
+                ram: &mut *ram,
+                cache: &self.cache,
+                hits: [0; 4],
+                count: 0,
+            };
+            cpu.step(&mut watched);
+            let (hits, count) = (watched.hits, watched.count);
+            for &addr in &hits[..count] {
+                if let Err(e) = self.cache.invalidate_write(addr, ram.memory()) {
+                    panic!("JIT code memory failed: {e}");
+                }
+            }
+            instructions += 1;
+            self.stats.interpreted_instructions += 1;
+            let unit = UnitZ80 {
+                instructions: 1,
+                block: None,
+            };
+            if let Some(stop) = observe(self, cpu, ram, unit) {
+                break stop;
+            }
+        };
+        Z80Outcome {
+            reason,
+            instructions,
+        }
+    }
+}
+
+impl EngineZ80<Ram64> for JitZ80 {
+    fn run(&mut self, cpu: &mut Cpu, ram: &mut Ram64, limits: &Z80Limits) -> Z80Outcome {
+        self.run_observed(cpu, ram, limits, |_, _, _, _| None)
+    }
+
+    fn translated_instructions(&self) -> Option<u64> {
+        Some(self.stats.jit_instructions)
+    }
+}
+
+/// The interpreter's bus while the JIT engine runs: notes writes to bytes
+/// that translated code came from.
+struct WriteWatch<'a> {
+    ram: &'a mut Ram64,
+    cache: &'a BlockCache,
+    /// Code bytes written by this instruction (EX (SP),HL writes two, a
+    /// block instruction step one).
+    hits: [u16; 4],
+    count: usize,
+}
+
+impl BusZ80 for WriteWatch<'_> {
+    #[inline]
+    fn fetch_opcode(&mut self, addr: u16, refresh: u16, now: u64) -> u8 {
+        self.ram.fetch_opcode(addr, refresh, now)
+    }
+
+    #[inline]
+    fn read(&mut self, addr: u16, now: u64) -> u8 {
+        self.ram.read(addr, now)
+    }
+
+    #[inline]
+    fn write(&mut self, addr: u16, value: u8, now: u64) {
+        self.ram.write(addr, value, now);
+        if self.cache.is_code(addr) && self.count < self.hits.len() {
+            self.hits[self.count] = addr;
+            self.count += 1;
+        }
+    }
+
+    #[inline]
+    fn port_in(&mut self, port: u16, now: u64) -> u8 {
+        self.ram.port_in(port, now)
+    }
+
+    #[inline]
+    fn port_out(&mut self, port: u16, value: u8, now: u64) {
+        self.ram.port_out(port, value, now);
+    }
+
+    #[inline]
+    fn int_line(&self) -> bool {
+        self.ram.int_line()
+    }
+
+    #[inline]
+    fn nmi_line(&self) -> bool {
+        self.ram.nmi_line()
+    }
+}

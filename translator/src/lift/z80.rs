@@ -1,0 +1,1013 @@
+//! Z80 code to the IR.
+//!
+//! What an opcode does comes from core's decode tables (`BASE`, `CB`, `ED`,
+//! `DD`, `FD`, `DDCB`, `FDCB`), its length from core's disassembler, and
+//! its T-states from the interpreter itself: the lifter runs the
+//! instruction once on a scratch CPU over a bus that only holds the
+//! instruction's bytes (twice for conditional ones, with the condition
+//! false and true). No second opcode or timing table exists to drift.
+//!
+//! Flag arithmetic calls the interpreter's ALU through [`Helper`]s; the
+//! result and F come back in one word, and the dead-flag pass deletes the
+//! F, Q and MEMPTR writes a later instruction overwrites unread.
+//!
+//! Within an instruction the lifter first emits everything that reads
+//! (loads, write probes: the ops that may leave the block before the
+//! instruction) and queues every register write and store; the queue is
+//! flushed at the instruction's end. That gives each instruction the
+//! interpreter's all-or-nothing behaviour on a side exit and makes swaps
+//! (EX DE,HL, EXX) plain assignments.
+//!
+//! Not lifted (the block ends before them and the interpreter runs them):
+//! I/O, interrupt control (DI, EI, IM, RETN, RETI, HALT), LD A,I / LD A,R /
+//! LD I,A / LD R,A, block instructions, RRD/RLD, EX (SP),rr, CALL cc,
+//! repeated index prefixes, and jumps whose operand is self-modified.
+
+use crate::ir::{Addr as IrAddr, BinOp, Block, Cond, Dst, Exit, Helper, MAX_TMPS, Op, Operand};
+use crate::ir::{Reg, Tmp, Z80Reg};
+use retrojit_core::bus::{BusZ80, MappedMemory};
+use retrojit_core::cpu::z80::decode::{
+    Addr, AluOp, BASE, CB, Cond as ZCond, DD, DDCB, ED, FD, FDCB, Instr, Loc8, Prefix, Reg8, Reg16,
+};
+use retrojit_core::cpu::z80::{Cpu, disasm};
+
+/// Knobs of the lifter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LiftConfig {
+    /// Most guest instructions per block.
+    pub max_instructions: u16,
+    /// Blocks end before an address below this one (the machine's trap
+    /// area; the dispatcher stops there).
+    pub stop_below: u16,
+}
+
+impl Default for LiftConfig {
+    fn default() -> Self {
+        Self {
+            max_instructions: 64,
+            stop_below: 0,
+        }
+    }
+}
+
+const fn z(r: Z80Reg) -> Operand {
+    Operand::Reg(Reg::Z80(r))
+}
+
+const fn zd(r: Z80Reg) -> Dst {
+    Dst::Reg(Reg::Z80(r))
+}
+
+/// One decoded instruction.
+#[derive(Clone, Copy, Debug)]
+struct Decoded {
+    instr: Instr,
+    len: u16,
+    /// M1 cycles (R increments): 1, or 2 with a prefix.
+    fetches: u32,
+    /// Address of the displacement byte of an (IX+d) operand.
+    disp_at: u16,
+    /// Address of the first immediate byte.
+    imm_at: u16,
+}
+
+fn has_index_operand(instr: &Instr) -> bool {
+    let indexed = |loc: &Loc8| matches!(loc, Loc8::Mem(Addr::Ix | Addr::Iy));
+    match instr {
+        Instr::Ld8 { dst, src } => indexed(dst) || indexed(src),
+        Instr::Alu(_, loc) | Instr::Inc8(loc) | Instr::Dec8(loc) => indexed(loc),
+        Instr::Shift { loc, .. }
+        | Instr::Bit { loc, .. }
+        | Instr::Res { loc, .. }
+        | Instr::Set { loc, .. } => indexed(loc),
+        _ => false,
+    }
+}
+
+fn decode(memory: &MappedMemory, pc: u16) -> Option<Decoded> {
+    let byte = |i: u16| memory.read(pc.wrapping_add(i));
+    let len = u16::from(disasm::disassemble(pc, |a| memory.read(a).unwrap_or(0)).len);
+    let (instr, fetches, operands, index_cb) = match BASE[usize::from(byte(0)?)] {
+        Instr::Prefix(Prefix::Cb) => (CB[usize::from(byte(1)?)], 2, 2, false),
+        Instr::Prefix(Prefix::Ed) => (ED[usize::from(byte(1)?)], 2, 2, false),
+        Instr::Prefix(p @ (Prefix::Dd | Prefix::Fd)) => {
+            let iy = p == Prefix::Fd;
+            match byte(1)? {
+                // A second prefix replaces or cancels the first.
+                0xDD | 0xFD | 0xED => return None,
+                0xCB => {
+                    let table = if iy { &FDCB } else { &DDCB };
+                    (table[usize::from(byte(3)?)], 2, 2, true)
+                }
+                op => {
+                    let table = if iy { &FD } else { &DD };
+                    (table[usize::from(op)], 2, 2, false)
+                }
+            }
+        }
+        other => (other, 1, 1, false),
+    };
+    // Every byte of the instruction must be plain memory.
+    for i in 0..len {
+        byte(i)?;
+    }
+    let operands = pc.wrapping_add(operands);
+    let disp = index_cb || has_index_operand(&instr);
+    Some(Decoded {
+        instr,
+        len,
+        fetches,
+        disp_at: operands,
+        imm_at: if disp && !index_cb {
+            operands.wrapping_add(1)
+        } else {
+            operands
+        },
+    })
+}
+
+/// A bus holding one instruction's bytes, for timing it on the interpreter.
+struct TimingBus {
+    pc: u16,
+    bytes: [u8; 4],
+}
+
+impl TimingBus {
+    fn byte(&self, addr: u16) -> u8 {
+        self.bytes
+            .get(usize::from(addr.wrapping_sub(self.pc)))
+            .copied()
+            .unwrap_or(0)
+    }
+}
+
+impl BusZ80 for TimingBus {
+    fn fetch_opcode(&mut self, addr: u16, _refresh: u16, _now: u64) -> u8 {
+        self.byte(addr)
+    }
+    fn read(&mut self, addr: u16, _now: u64) -> u8 {
+        self.byte(addr)
+    }
+    fn write(&mut self, _addr: u16, _value: u8, _now: u64) {}
+}
+
+/// T-states of the instruction at `pc` as the interpreter spends them:
+/// (condition false, condition true). Flags all clear and all set, with B
+/// 1 and 2 for DJNZ, give one outcome each for every condition.
+fn timing(memory: &MappedMemory, pc: u16) -> (u16, u16) {
+    let mut bytes = [0; 4];
+    for (i, b) in bytes.iter_mut().enumerate() {
+        *b = memory.read(pc.wrapping_add(i as u16)).unwrap_or(0);
+    }
+    let run = |f: u8, b: u8| {
+        let mut cpu = Cpu::new();
+        cpu.regs.pc = pc;
+        cpu.regs.f = f;
+        cpu.regs.b = b;
+        cpu.step(&mut TimingBus { pc, bytes });
+        cpu.regs.tstates as u16
+    };
+    let (x, y) = (run(0x00, 1), run(0xFF, 2));
+    (x.min(y), x.max(y))
+}
+
+/// How an instruction continues.
+enum Flow {
+    Next,
+    End(Exit),
+}
+
+/// A queued write, applied at the end of the instruction.
+#[derive(Clone, Copy)]
+enum Write {
+    Reg(Z80Reg, Operand),
+    Store(Operand, Operand),
+}
+
+struct Lifter<'a> {
+    memory: &'a MappedMemory,
+    dynamic: &'a dyn Fn(u16) -> bool,
+    ops: Vec<Op>,
+    next_tmp: u8,
+    writes: Vec<Write>,
+    stored: Vec<Operand>,
+    flags_written: bool,
+    penalty: Option<Operand>,
+    immediates: Vec<u16>,
+    dynamic_operands: Vec<u16>,
+    /// The current instruction's address and the next one's.
+    pc: u16,
+    next_pc: u16,
+}
+
+/// The lifter ran out of temporaries or met something it does not lift.
+struct Unliftable;
+
+type Lift<T> = Result<T, Unliftable>;
+
+impl Lifter<'_> {
+    fn emit(&mut self, op: Op) {
+        self.ops.push(op);
+    }
+
+    fn tmp(&mut self) -> Lift<Tmp> {
+        if self.next_tmp == MAX_TMPS {
+            return Err(Unliftable);
+        }
+        self.next_tmp += 1;
+        Ok(Tmp(self.next_tmp - 1))
+    }
+
+    fn bin(&mut self, op: BinOp, a: Operand, b: Operand) -> Lift<Operand> {
+        if let (Operand::Imm(x), Operand::Imm(y)) = (a, b) {
+            return Ok(Operand::Imm(op.apply(x, y)));
+        }
+        let t = self.tmp()?;
+        self.emit(Op::Bin {
+            op,
+            dst: Dst::Tmp(t),
+            a,
+            b,
+        });
+        Ok(Operand::Tmp(t))
+    }
+
+    fn and(&mut self, a: Operand, mask: u32) -> Lift<Operand> {
+        self.bin(BinOp::And, a, Operand::Imm(mask))
+    }
+
+    fn add16(&mut self, a: Operand, k: u32) -> Lift<Operand> {
+        let sum = self.bin(BinOp::Add, a, Operand::Imm(k))?;
+        self.and(sum, 0xFFFF)
+    }
+
+    fn low(&mut self, v: Operand) -> Lift<Operand> {
+        self.and(v, 0xFF)
+    }
+
+    fn high(&mut self, v: Operand) -> Lift<Operand> {
+        self.bin(BinOp::Shr, v, Operand::Imm(8))
+    }
+
+    fn pair(&mut self, high: Operand, low: Operand) -> Lift<Operand> {
+        let shifted = self.bin(BinOp::Shl, high, Operand::Imm(8))?;
+        self.bin(BinOp::Or, shifted, low)
+    }
+
+    fn helper(&mut self, helper: Helper, args: [Operand; 3]) -> Lift<Operand> {
+        let t = self.tmp()?;
+        self.emit(Op::Helper {
+            helper,
+            dst: Dst::Tmp(t),
+            args,
+        });
+        Ok(Operand::Tmp(t))
+    }
+
+    /// The result byte and flags of a helper's `result | f << 16`.
+    fn split(&mut self, word: Operand) -> Lift<(Operand, Operand)> {
+        let result = self.low(word)?;
+        let flags = self.bin(BinOp::Shr, word, Operand::Imm(16))?;
+        Ok((result, flags))
+    }
+
+    /// Queues `r = v`. A register source is copied now, so the queue
+    /// behaves as a parallel assignment.
+    fn set(&mut self, r: Z80Reg, v: Operand) -> Lift<()> {
+        let v = match v {
+            Operand::Reg(_) => {
+                let t = self.tmp()?;
+                self.emit(Op::Mov {
+                    dst: Dst::Tmp(t),
+                    src: v,
+                });
+                Operand::Tmp(t)
+            }
+            other => other,
+        };
+        self.writes.push(Write::Reg(r, v));
+        Ok(())
+    }
+
+    fn set_flags(&mut self, f: Operand) -> Lift<()> {
+        self.flags_written = true;
+        self.set(Z80Reg::F, f)
+    }
+
+    fn load(&mut self, addr: Operand) -> Lift<Operand> {
+        let t = self.tmp()?;
+        self.emit(Op::Load {
+            dst: Dst::Tmp(t),
+            addr: IrAddr::Dynamic(addr),
+        });
+        Ok(Operand::Tmp(t))
+    }
+
+    /// Probes the write now, queues the store.
+    fn store(&mut self, addr: Operand, v: Operand) {
+        self.emit(Op::ProbeWrite { addr });
+        self.writes.push(Write::Store(addr, v));
+        self.stored.push(addr);
+    }
+
+    /// An immediate byte: a constant, or read when the code runs if the
+    /// guest has rewritten it before.
+    fn imm8(&mut self, at: u16) -> Lift<Operand> {
+        if (self.dynamic)(at) {
+            self.dynamic_operands.push(at);
+            let t = self.tmp()?;
+            self.emit(Op::Load {
+                dst: Dst::Tmp(t),
+                addr: IrAddr::Page {
+                    page: (at >> 8) as u8,
+                    offset: Operand::Imm(u32::from(at & 0xFF)),
+                },
+            });
+            Ok(Operand::Tmp(t))
+        } else {
+            self.immediates.push(at);
+            Ok(Operand::Imm(u32::from(self.memory.read(at).unwrap_or(0))))
+        }
+    }
+
+    fn imm16(&mut self, at: u16) -> Lift<Operand> {
+        let lo = self.imm8(at)?;
+        let hi = self.imm8(at.wrapping_add(1))?;
+        self.pair(hi, lo)
+    }
+
+    /// A 16-bit operand that must be a constant (a jump target).
+    fn const16(&mut self, at: u16) -> Lift<u16> {
+        match self.imm16(at)? {
+            Operand::Imm(v) => Ok(v as u16),
+            _ => Err(Unliftable),
+        }
+    }
+
+    fn get8(&mut self, r: Reg8) -> Lift<Operand> {
+        Ok(match r {
+            Reg8::B => z(Z80Reg::B),
+            Reg8::C => z(Z80Reg::C),
+            Reg8::D => z(Z80Reg::D),
+            Reg8::E => z(Z80Reg::E),
+            Reg8::H => z(Z80Reg::H),
+            Reg8::L => z(Z80Reg::L),
+            Reg8::A => z(Z80Reg::A),
+            Reg8::Ixh => self.high(z(Z80Reg::Ix))?,
+            Reg8::Ixl => self.low(z(Z80Reg::Ix))?,
+            Reg8::Iyh => self.high(z(Z80Reg::Iy))?,
+            Reg8::Iyl => self.low(z(Z80Reg::Iy))?,
+        })
+    }
+
+    fn set8(&mut self, r: Reg8, v: Operand) -> Lift<()> {
+        let (index, high) = match r {
+            Reg8::B => return self.set(Z80Reg::B, v),
+            Reg8::C => return self.set(Z80Reg::C, v),
+            Reg8::D => return self.set(Z80Reg::D, v),
+            Reg8::E => return self.set(Z80Reg::E, v),
+            Reg8::H => return self.set(Z80Reg::H, v),
+            Reg8::L => return self.set(Z80Reg::L, v),
+            Reg8::A => return self.set(Z80Reg::A, v),
+            Reg8::Ixh => (Z80Reg::Ix, true),
+            Reg8::Ixl => (Z80Reg::Ix, false),
+            Reg8::Iyh => (Z80Reg::Iy, true),
+            Reg8::Iyl => (Z80Reg::Iy, false),
+        };
+        let value = if high {
+            let kept = self.and(z(index), 0x00FF)?;
+            let moved = self.bin(BinOp::Shl, v, Operand::Imm(8))?;
+            self.bin(BinOp::Or, kept, moved)?
+        } else {
+            let kept = self.and(z(index), 0xFF00)?;
+            self.bin(BinOp::Or, kept, v)?
+        };
+        self.set(index, value)
+    }
+
+    /// The two 8-bit locations of a pair held as bytes.
+    fn halves(r: Reg16) -> Option<(Z80Reg, Z80Reg)> {
+        Some(match r {
+            Reg16::Bc => (Z80Reg::B, Z80Reg::C),
+            Reg16::De => (Z80Reg::D, Z80Reg::E),
+            Reg16::Hl => (Z80Reg::H, Z80Reg::L),
+            Reg16::Af => (Z80Reg::A, Z80Reg::F),
+            Reg16::Sp | Reg16::Ix | Reg16::Iy => return None,
+        })
+    }
+
+    fn wide(r: Reg16) -> Z80Reg {
+        match r {
+            Reg16::Sp => Z80Reg::Sp,
+            Reg16::Ix => Z80Reg::Ix,
+            _ => Z80Reg::Iy,
+        }
+    }
+
+    fn get16(&mut self, r: Reg16) -> Lift<Operand> {
+        match Self::halves(r) {
+            Some((hi, lo)) => self.pair(z(hi), z(lo)),
+            None => Ok(z(Self::wide(r))),
+        }
+    }
+
+    fn set16(&mut self, r: Reg16, v: Operand) -> Lift<()> {
+        match Self::halves(r) {
+            Some((hi, lo)) => {
+                let h = self.high(v)?;
+                let l = self.low(v)?;
+                self.set(hi, h)?;
+                self.set(lo, l)
+            }
+            None => self.set(Self::wide(r), v),
+        }
+    }
+
+    /// A memory operand's address. (IX+d) also sets MEMPTR.
+    fn address(&mut self, kind: Addr, d: &Decoded) -> Lift<Operand> {
+        match kind {
+            Addr::Bc => self.get16(Reg16::Bc),
+            Addr::De => self.get16(Reg16::De),
+            Addr::Hl => self.get16(Reg16::Hl),
+            Addr::Abs => self.imm16(d.imm_at),
+            Addr::Ix | Addr::Iy => {
+                let base = z(if kind == Addr::Ix {
+                    Z80Reg::Ix
+                } else {
+                    Z80Reg::Iy
+                });
+                let disp = match self.imm8(d.disp_at)? {
+                    Operand::Imm(v) => Operand::Imm(v as u8 as i8 as i32 as u32),
+                    dynamic => {
+                        // Sign-extend at run time: (d ^ 0x80) - 0x80.
+                        let flipped = self.bin(BinOp::Xor, dynamic, Operand::Imm(0x80))?;
+                        self.bin(BinOp::Sub, flipped, Operand::Imm(0x80))?
+                    }
+                };
+                let sum = self.bin(BinOp::Add, base, disp)?;
+                let addr = self.and(sum, 0xFFFF)?;
+                self.set(Z80Reg::Wz, addr)?;
+                Ok(addr)
+            }
+        }
+    }
+
+    /// Reads an 8-bit operand; for memory also returns the address.
+    fn read8(&mut self, loc: Loc8, d: &Decoded) -> Lift<(Operand, Option<Operand>)> {
+        Ok(match loc {
+            Loc8::Reg(r) => (self.get8(r)?, None),
+            Loc8::Imm => (self.imm8(d.imm_at)?, None),
+            Loc8::Mem(kind) => {
+                let addr = self.address(kind, d)?;
+                (self.load(addr)?, Some(addr))
+            }
+        })
+    }
+
+    /// Writes back a read-modify-write result.
+    fn write8(&mut self, loc: Loc8, addr: Option<Operand>, v: Operand) -> Lift<()> {
+        match (loc, addr) {
+            (Loc8::Reg(r), _) => self.set8(r, v),
+            (_, Some(addr)) => {
+                self.store(addr, v);
+                Ok(())
+            }
+            _ => Err(Unliftable),
+        }
+    }
+
+    fn push(&mut self, v: Operand) -> Lift<()> {
+        let high_at = self.add16(z(Z80Reg::Sp), 0xFFFF)?;
+        let low_at = self.add16(z(Z80Reg::Sp), 0xFFFE)?;
+        let hi = self.high(v)?;
+        let lo = self.low(v)?;
+        self.store(high_at, hi);
+        self.store(low_at, lo);
+        self.set(Z80Reg::Sp, low_at)
+    }
+
+    fn pop(&mut self) -> Lift<Operand> {
+        let lo = self.load(z(Z80Reg::Sp))?;
+        let high_at = self.add16(z(Z80Reg::Sp), 1)?;
+        let hi = self.load(high_at)?;
+        let sp = self.add16(z(Z80Reg::Sp), 2)?;
+        self.set(Z80Reg::Sp, sp)?;
+        self.pair(hi, lo)
+    }
+
+    /// 0/1: whether `cond` holds.
+    fn condition(&mut self, cond: ZCond) -> Lift<(Operand, bool)> {
+        let (bit, set) = match cond {
+            ZCond::Nz => (6, false),
+            ZCond::Z => (6, true),
+            ZCond::Nc => (0, false),
+            ZCond::C => (0, true),
+            ZCond::Po => (2, false),
+            ZCond::Pe => (2, true),
+            ZCond::P => (7, false),
+            ZCond::M => (7, true),
+        };
+        let t = self.tmp()?;
+        self.emit(Op::Bit {
+            dst: Dst::Tmp(t),
+            src: z(Z80Reg::F),
+            bit,
+        });
+        Ok((Operand::Tmp(t), set))
+    }
+
+    /// `mask` is all ones when `taken`: `if taken { new } else { old }`.
+    fn select(&mut self, mask: Operand, new: Operand, old: Operand) -> Lift<Operand> {
+        let diff = self.bin(BinOp::Xor, old, new)?;
+        let picked = self.bin(BinOp::And, diff, mask)?;
+        self.bin(BinOp::Xor, old, picked)
+    }
+
+    /// All ones when `bit` (0/1) equals `when`, else zero.
+    fn mask(&mut self, bit: Operand, when: bool) -> Lift<Operand> {
+        let truth = if when {
+            bit
+        } else {
+            self.bin(BinOp::Xor, bit, Operand::Imm(1))?
+        };
+        self.bin(BinOp::Sub, Operand::Imm(0), truth)
+    }
+
+    fn relative(&mut self, d: &Decoded) -> Lift<u16> {
+        match self.imm8(d.imm_at)? {
+            Operand::Imm(e) => Ok(self.next_pc.wrapping_add_signed(i16::from(e as u8 as i8))),
+            _ => Err(Unliftable),
+        }
+    }
+
+    /// Applies the queued writes.
+    fn flush(&mut self) {
+        for write in std::mem::take(&mut self.writes) {
+            match write {
+                Write::Reg(r, v) => self.emit(Op::Mov { dst: zd(r), src: v }),
+                Write::Store(addr, v) => self.emit(Op::Store {
+                    addr: IrAddr::Dynamic(addr),
+                    src: v,
+                }),
+            }
+        }
+    }
+
+    /// The instruction's semantics; `taken_extra` is the conditional
+    /// T-states the interpreter spends when the condition holds.
+    fn instruction(&mut self, d: &Decoded, taken_extra: u16) -> Lift<Flow> {
+        let next = self.next_pc;
+        let a = z(Z80Reg::A);
+        let f = z(Z80Reg::F);
+        match d.instr {
+            Instr::Nop | Instr::EdNop => {}
+            Instr::Ld8 { dst, src } => {
+                let (v, src_addr) = self.read8(src, d)?;
+                if let (Some(addr), Loc8::Mem(Addr::Bc | Addr::De | Addr::Abs)) = (src_addr, src) {
+                    let wz = self.add16(addr, 1)?;
+                    self.set(Z80Reg::Wz, wz)?;
+                }
+                match dst {
+                    Loc8::Reg(r) => self.set8(r, v)?,
+                    Loc8::Mem(kind) => {
+                        let addr = self.address(kind, d)?;
+                        self.store(addr, v);
+                        if matches!(kind, Addr::Bc | Addr::De | Addr::Abs) {
+                            let next_addr = self.add16(addr, 1)?;
+                            let low = self.low(next_addr)?;
+                            let wz = self.pair(v, low)?;
+                            self.set(Z80Reg::Wz, wz)?;
+                        }
+                    }
+                    Loc8::Imm => return Err(Unliftable),
+                }
+            }
+            Instr::Ld16Imm(r) => {
+                let v = self.imm16(d.imm_at)?;
+                self.set16(r, v)?;
+            }
+            Instr::Ld16Store(r) => {
+                let addr = self.imm16(d.imm_at)?;
+                let v = self.get16(r)?;
+                let next_addr = self.add16(addr, 1)?;
+                let lo = self.low(v)?;
+                let hi = self.high(v)?;
+                self.store(addr, lo);
+                self.store(next_addr, hi);
+                self.set(Z80Reg::Wz, next_addr)?;
+            }
+            Instr::Ld16Load(r) => {
+                let addr = self.imm16(d.imm_at)?;
+                let next_addr = self.add16(addr, 1)?;
+                let lo = self.load(addr)?;
+                let hi = self.load(next_addr)?;
+                let v = self.pair(hi, lo)?;
+                self.set16(r, v)?;
+                self.set(Z80Reg::Wz, next_addr)?;
+            }
+            Instr::LdSp(r) => {
+                let v = self.get16(r)?;
+                self.set(Z80Reg::Sp, v)?;
+            }
+            Instr::Push(r) => {
+                let v = self.get16(r)?;
+                self.push(v)?;
+            }
+            Instr::Pop(r) => {
+                let v = self.pop()?;
+                self.set16(r, v)?;
+            }
+            Instr::ExAf => {
+                let af = self.pair(a, f)?;
+                let alt = z(Z80Reg::AfAlt);
+                self.set16(Reg16::Af, alt)?;
+                self.set(Z80Reg::AfAlt, af)?;
+            }
+            Instr::Exx => {
+                for (r, alt) in [
+                    (Reg16::Bc, Z80Reg::BcAlt),
+                    (Reg16::De, Z80Reg::DeAlt),
+                    (Reg16::Hl, Z80Reg::HlAlt),
+                ] {
+                    let current = self.get16(r)?;
+                    self.set16(r, z(alt))?;
+                    self.set(alt, current)?;
+                }
+            }
+            Instr::ExDeHl => {
+                for (x, y) in [(Z80Reg::D, Z80Reg::H), (Z80Reg::E, Z80Reg::L)] {
+                    self.set(x, z(y))?;
+                    self.set(y, z(x))?;
+                }
+            }
+            Instr::Alu(op, loc) => {
+                let (v, _) = self.read8(loc, d)?;
+                let word = self.helper(Helper::Z80Alu(op), [a, v, f])?;
+                let (result, flags) = self.split(word)?;
+                if op != AluOp::Cp {
+                    self.set(Z80Reg::A, result)?;
+                }
+                self.set_flags(flags)?;
+            }
+            Instr::Inc8(loc) | Instr::Dec8(loc) => {
+                let helper = if matches!(d.instr, Instr::Inc8(_)) {
+                    Helper::Z80Inc
+                } else {
+                    Helper::Z80Dec
+                };
+                let (v, addr) = self.read8(loc, d)?;
+                let word = self.helper(helper, [v, f, Operand::Imm(0)])?;
+                let (result, flags) = self.split(word)?;
+                self.write8(loc, addr, result)?;
+                self.set_flags(flags)?;
+            }
+            Instr::Inc16(r) | Instr::Dec16(r) => {
+                let k = if matches!(d.instr, Instr::Inc16(_)) {
+                    1
+                } else {
+                    0xFFFF
+                };
+                let v = self.get16(r)?;
+                let v = self.add16(v, k)?;
+                self.set16(r, v)?;
+            }
+            Instr::Add16(dst, src) => {
+                let x = self.get16(dst)?;
+                let y = self.get16(src)?;
+                let wz = self.add16(x, 1)?;
+                let word = self.helper(Helper::Z80Add16, [x, y, f])?;
+                self.wide_result(dst, word)?;
+                self.set(Z80Reg::Wz, wz)?;
+            }
+            Instr::Adc16(src) | Instr::Sbc16(src) => {
+                let helper = if matches!(d.instr, Instr::Adc16(_)) {
+                    Helper::Z80Adc16
+                } else {
+                    Helper::Z80Sbc16
+                };
+                let hl = self.get16(Reg16::Hl)?;
+                let v = self.get16(src)?;
+                let wz = self.add16(hl, 1)?;
+                let word = self.helper(helper, [hl, v, f])?;
+                self.wide_result(Reg16::Hl, word)?;
+                self.set(Z80Reg::Wz, wz)?;
+            }
+            Instr::RotateA(op) => self.accumulator_helper(Helper::Z80RotateA(op))?,
+            Instr::Daa => self.accumulator_helper(Helper::Z80Daa)?,
+            Instr::Neg => {
+                let word = self.helper(Helper::Z80Alu(AluOp::Sub), [Operand::Imm(0), a, f])?;
+                let (result, flags) = self.split(word)?;
+                self.set(Z80Reg::A, result)?;
+                self.set_flags(flags)?;
+            }
+            Instr::Cpl => {
+                let inverted = self.bin(BinOp::Xor, a, Operand::Imm(0xFF))?;
+                let kept = self.and(f, 0xC5)?;
+                let xy = self.and(inverted, 0x28)?;
+                let merged = self.bin(BinOp::Or, kept, xy)?;
+                let flags = self.bin(BinOp::Or, merged, Operand::Imm(0x12))?;
+                self.set(Z80Reg::A, inverted)?;
+                self.set_flags(flags)?;
+            }
+            Instr::Scf | Instr::Ccf => {
+                // X/Y from (Q ^ F) | A, as the interpreter takes them.
+                let qf = self.bin(BinOp::Xor, z(Z80Reg::Q), f)?;
+                let qfa = self.bin(BinOp::Or, qf, a)?;
+                let xy = self.and(qfa, 0x28)?;
+                let kept = self.and(f, 0xC4)?;
+                let base = self.bin(BinOp::Or, kept, xy)?;
+                let flags = if d.instr == Instr::Scf {
+                    self.bin(BinOp::Or, base, Operand::Imm(1))?
+                } else {
+                    // H = old C, C = !old C.
+                    let carry = self.and(f, 1)?;
+                    let half = self.bin(BinOp::Shl, carry, Operand::Imm(4))?;
+                    let flipped = self.bin(BinOp::Xor, carry, Operand::Imm(1))?;
+                    let both = self.bin(BinOp::Or, half, flipped)?;
+                    self.bin(BinOp::Or, base, both)?
+                };
+                self.set_flags(flags)?;
+            }
+            Instr::Jp => {
+                let target = self.const16(d.imm_at)?;
+                self.set(Z80Reg::Wz, Operand::Imm(target.into()))?;
+                return Ok(Flow::End(Exit::Jump {
+                    target,
+                    from: self.pc,
+                }));
+            }
+            Instr::JpCc(c) => {
+                let target = self.const16(d.imm_at)?;
+                self.set(Z80Reg::Wz, Operand::Imm(target.into()))?;
+                let (bit, set) = self.condition(c)?;
+                return self.branch(bit, set, target, 0);
+            }
+            Instr::JpInd(r) => {
+                let target = self.get16(r)?;
+                return Ok(Flow::End(Exit::Indirect {
+                    target,
+                    from: self.pc,
+                }));
+            }
+            Instr::Jr => {
+                let target = self.relative(d)?;
+                self.set(Z80Reg::Wz, Operand::Imm(target.into()))?;
+                return Ok(Flow::End(Exit::Jump {
+                    target,
+                    from: self.pc,
+                }));
+            }
+            Instr::JrCc(c) => {
+                let target = self.relative(d)?;
+                let (bit, set) = self.condition(c)?;
+                let mask = self.mask(bit, set)?;
+                let wz = self.select(mask, Operand::Imm(target.into()), z(Z80Reg::Wz))?;
+                self.set(Z80Reg::Wz, wz)?;
+                return self.branch(bit, set, target, taken_extra);
+            }
+            Instr::Djnz => {
+                let target = self.relative(d)?;
+                let dec = self.bin(BinOp::Sub, z(Z80Reg::B), Operand::Imm(1))?;
+                let b = self.low(dec)?;
+                // 1 when the new B is not zero.
+                let biased = self.bin(BinOp::Add, b, Operand::Imm(0xFF))?;
+                let nonzero = self.bin(BinOp::Shr, biased, Operand::Imm(8))?;
+                let mask = self.mask(nonzero, true)?;
+                let wz = self.select(mask, Operand::Imm(target.into()), z(Z80Reg::Wz))?;
+                self.set(Z80Reg::Wz, wz)?;
+                self.set(Z80Reg::B, b)?;
+                return self.branch(z(Z80Reg::B), true, target, taken_extra);
+            }
+            Instr::Call => {
+                let target = self.const16(d.imm_at)?;
+                self.push(Operand::Imm(next.into()))?;
+                self.set(Z80Reg::Wz, Operand::Imm(target.into()))?;
+                return Ok(Flow::End(Exit::Jump {
+                    target,
+                    from: self.pc,
+                }));
+            }
+            Instr::Rst(target) => {
+                self.push(Operand::Imm(next.into()))?;
+                self.set(Z80Reg::Wz, Operand::Imm(target.into()))?;
+                return Ok(Flow::End(Exit::Jump {
+                    target: target.into(),
+                    from: self.pc,
+                }));
+            }
+            Instr::Ret => {
+                let target = self.pop()?;
+                self.set(Z80Reg::Wz, target)?;
+                return Ok(Flow::End(Exit::Indirect {
+                    target,
+                    from: self.pc,
+                }));
+            }
+            Instr::RetCc(c) => {
+                // Both outcomes computed, one picked: the pops are plain
+                // reads (I/O leaves before the instruction either way).
+                let (bit, set) = self.condition(c)?;
+                let mask = self.mask(bit, set)?;
+                let lo = self.load(z(Z80Reg::Sp))?;
+                let high_at = self.add16(z(Z80Reg::Sp), 1)?;
+                let hi = self.load(high_at)?;
+                let popped = self.pair(hi, lo)?;
+                let target = self.select(mask, popped, Operand::Imm(next.into()))?;
+                let wz = self.select(mask, popped, z(Z80Reg::Wz))?;
+                let step = self.and(mask, 2)?;
+                let sp = self.bin(BinOp::Add, z(Z80Reg::Sp), step)?;
+                let sp = self.and(sp, 0xFFFF)?;
+                let extra = self.and(mask, u32::from(taken_extra))?;
+                self.penalty = Some(extra);
+                self.set(Z80Reg::Wz, wz)?;
+                self.set(Z80Reg::Sp, sp)?;
+                return Ok(Flow::End(Exit::Indirect {
+                    target,
+                    from: self.pc,
+                }));
+            }
+            Instr::Shift { op, loc, copy } => {
+                let (v, addr) = self.read8(loc, d)?;
+                let word = self.helper(Helper::Z80Shift(op), [v, f, Operand::Imm(0)])?;
+                let (result, flags) = self.split(word)?;
+                self.write8(loc, addr, result)?;
+                if let Some(r) = copy {
+                    self.set8(r, result)?;
+                }
+                self.set_flags(flags)?;
+            }
+            Instr::Bit { bit, loc } => {
+                let (v, addr) = self.read8(loc, d)?;
+                // X/Y leak from the operand (registers), MEMPTR's high byte
+                // ((HL)) or the indexed address's ((IX+d), which is MEMPTR).
+                let xy_source = match (loc, addr) {
+                    (Loc8::Mem(Addr::Hl), _) => self.high(z(Z80Reg::Wz))?,
+                    (_, Some(addr)) => self.high(addr)?,
+                    _ => v,
+                };
+                let xy = self.bin(BinOp::Shl, xy_source, Operand::Imm(8))?;
+                let arg = self.bin(BinOp::Or, xy, Operand::Imm(bit.into()))?;
+                let word = self.helper(Helper::Z80Bit, [v, arg, f])?;
+                let flags = self.bin(BinOp::Shr, word, Operand::Imm(16))?;
+                self.set_flags(flags)?;
+            }
+            Instr::Res { bit, loc, copy } | Instr::Set { bit, loc, copy } => {
+                let (v, addr) = self.read8(loc, d)?;
+                let result = if matches!(d.instr, Instr::Res { .. }) {
+                    self.and(v, !(1u32 << bit) & 0xFF)?
+                } else {
+                    self.bin(BinOp::Or, v, Operand::Imm(1 << bit))?
+                };
+                self.write8(loc, addr, result)?;
+                if let Some(r) = copy {
+                    self.set8(r, result)?;
+                }
+            }
+            _ => return Err(Unliftable),
+        }
+        Ok(Flow::Next)
+    }
+
+    fn accumulator_helper(&mut self, helper: Helper) -> Lift<()> {
+        let word = self.helper(helper, [z(Z80Reg::A), z(Z80Reg::F), Operand::Imm(0)])?;
+        let (result, flags) = self.split(word)?;
+        self.set(Z80Reg::A, result)?;
+        self.set_flags(flags)
+    }
+
+    fn wide_result(&mut self, dst: Reg16, word: Operand) -> Lift<()> {
+        let result = self.and(word, 0xFFFF)?;
+        let flags = self.bin(BinOp::Shr, word, Operand::Imm(16))?;
+        self.set16(dst, result)?;
+        self.set_flags(flags)
+    }
+
+    fn branch(&mut self, flag: Operand, set: bool, taken: u16, extra: u16) -> Lift<Flow> {
+        let flag = match flag {
+            Operand::Reg(r) => r,
+            other => {
+                self.set(Z80Reg::Cond, other)?;
+                Reg::Z80(Z80Reg::Cond)
+            }
+        };
+        Ok(Flow::End(Exit::Branch {
+            cond: Cond { flag, set },
+            taken,
+            not_taken: self.next_pc,
+            taken_cycles: u8::try_from(extra).map_err(|_| Unliftable)?,
+            from: self.pc,
+        }))
+    }
+}
+
+/// Lifts the block at `pc`. `dynamic` tells which bytes the guest has
+/// rewritten as operands (read when the code runs). None when the first
+/// instruction is not lifted.
+pub fn lift(
+    memory: &MappedMemory,
+    start: u16,
+    config: &LiftConfig,
+    dynamic: &dyn Fn(u16) -> bool,
+) -> Option<Block> {
+    let mut l = Lifter {
+        memory,
+        dynamic,
+        ops: Vec::new(),
+        next_tmp: 0,
+        writes: Vec::new(),
+        stored: Vec::new(),
+        flags_written: false,
+        penalty: None,
+        immediates: Vec::new(),
+        dynamic_operands: Vec::new(),
+        pc: start,
+        next_pc: start,
+    };
+    let mut pc = start;
+    let mut last = start;
+    let mut index = 0u16;
+    let mut cycles = 0u16;
+    let mut worst_extra = 0u16;
+    let exit = loop {
+        if index >= config.max_instructions || (index > 0 && pc < config.stop_below) {
+            break Exit::Jump {
+                target: pc,
+                from: last,
+            };
+        }
+        let Some(d) = decode(memory, pc) else {
+            break Exit::Interpret { pc };
+        };
+        let (base, taken) = timing(memory, pc);
+        let mark = (l.ops.len(), l.immediates.len(), l.dynamic_operands.len());
+        l.ops.push(Op::Insn { pc, index, cycles });
+        l.next_tmp = 0;
+        l.writes.clear();
+        l.stored.clear();
+        l.flags_written = false;
+        l.penalty = None;
+        l.pc = pc;
+        l.next_pc = pc.wrapping_add(d.len);
+        let flow = match l.instruction(&d, taken - base) {
+            Ok(flow) => flow,
+            Err(Unliftable) => {
+                l.next_pc = pc;
+                l.ops.truncate(mark.0);
+                l.immediates.truncate(mark.1);
+                l.dynamic_operands.truncate(mark.2);
+                break Exit::Interpret { pc };
+            }
+        };
+        l.flush();
+        l.emit(Op::Bin {
+            op: BinOp::Add,
+            dst: zd(Z80Reg::R),
+            a: z(Z80Reg::R),
+            b: Operand::Imm(d.fetches),
+        });
+        let q = if l.flags_written {
+            z(Z80Reg::F)
+        } else {
+            Operand::Imm(0)
+        };
+        l.emit(Op::Mov {
+            dst: zd(Z80Reg::Q),
+            src: q,
+        });
+        if let Some(extra) = l.penalty {
+            l.emit(Op::Penalty { src: extra });
+            worst_extra += taken - base;
+        }
+        let resume = l.next_pc;
+        for addr in std::mem::take(&mut l.stored) {
+            l.emit(Op::CodeCheck { addr, resume });
+        }
+        cycles += base;
+        index += 1;
+        last = pc;
+        pc = l.next_pc;
+        if let Flow::End(exit) = flow {
+            if let Exit::Branch { taken_cycles, .. } = exit {
+                worst_extra += u16::from(taken_cycles);
+            }
+            break exit;
+        }
+    };
+    if index == 0 {
+        return None;
+    }
+    Some(Block {
+        start,
+        // The lifted instructions end where the next one would start.
+        len: pc.wrapping_sub(start),
+        decimal: false,
+        exit_decimal: Some(false),
+        ops: l.ops,
+        exit,
+        instructions: index,
+        cycles,
+        worst_cycles: cycles + worst_extra,
+        immediates: l.immediates,
+        dynamic_operands: l.dynamic_operands,
+    })
+}
