@@ -193,21 +193,30 @@ impl JitZ80 {
         if *count < self.config.threshold {
             return Ok(None);
         }
-        let config = LiftConfig {
-            max_instructions: self.config.max_block_instructions,
-            stop_below: self.stop_below,
-        };
-        let cache = &self.cache;
-        let inserted = match lift(ram.memory(), pc, &config, &|addr| {
-            cache.is_dynamic_operand(addr)
-        }) {
-            Some(mut block) => {
-                if self.config.optimize {
-                    optimize(&mut block);
-                }
-                self.cache.insert(&block, ram.memory())?
+        // A block whose code needs more host registers than the backend
+        // has is retried shorter, down to one instruction.
+        let mut max_instructions = self.config.max_block_instructions;
+        let inserted = loop {
+            let config = LiftConfig {
+                max_instructions,
+                stop_below: self.stop_below,
+            };
+            let cache = &self.cache;
+            let Some(mut block) = lift(ram.memory(), pc, &config, &|addr| {
+                cache.is_dynamic_operand(addr)
+            }) else {
+                break false;
+            };
+            if self.config.optimize {
+                optimize(&mut block);
             }
-            None => false,
+            if self.cache.insert(&block, ram.memory())? {
+                break true;
+            }
+            if block.instructions <= 1 {
+                break false;
+            }
+            max_instructions = block.instructions / 2;
         };
         if !inserted {
             self.counts[usize::from(pc)] = u16::MAX;

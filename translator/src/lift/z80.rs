@@ -20,7 +20,7 @@
 //!
 //! Not lifted (the block ends before them and the interpreter runs them):
 //! I/O, interrupt control (DI, EI, IM, RETN, RETI, HALT), LD A,I / LD A,R /
-//! LD I,A / LD R,A, block instructions, RRD/RLD, EX (SP),rr, CALL cc,
+//! LD I,A / LD R,A, block instructions, RRD/RLD, EX (SP),rr,
 //! repeated index prefixes, and jumps whose operand is self-modified.
 
 use crate::ir::{Addr as IrAddr, BinOp, Block, Cond, Dst, Exit, Helper, MAX_TMPS, Op, Operand};
@@ -191,6 +191,8 @@ struct Lifter<'a> {
     next_tmp: u8,
     writes: Vec<Write>,
     stored: Vec<Operand>,
+    /// The instruction may have pushed: code checks on the new SP and SP+1.
+    check_stack: bool,
     flags_written: bool,
     penalty: Option<Operand>,
     immediates: Vec<u16>,
@@ -787,6 +789,10 @@ impl Lifter<'_> {
                     from: self.pc,
                 }));
             }
+            Instr::CallCc(c) => {
+                let target = self.const16(d.imm_at)?;
+                return self.call_conditional(c, target, taken_extra);
+            }
             Instr::Rst(target) => {
                 self.push(Operand::Imm(next.into()))?;
                 self.set(Z80Reg::Wz, Operand::Imm(target.into()))?;
@@ -868,6 +874,56 @@ impl Lifter<'_> {
         Ok(Flow::Next)
     }
 
+    /// CALL cc: both stack bytes are written either way, with the return
+    /// address when the call is taken and with what they held when not
+    /// (an unchanged byte is no change), so the code stays straight-line.
+    /// The probes come first; after them nothing can leave the block, so
+    /// the stores go out at once and few temporaries are live.
+    fn call_conditional(&mut self, c: ZCond, target: u16, extra: u16) -> Lift<Flow> {
+        for offset in [0xFFFF, 0xFFFE] {
+            let addr = self.add16(z(Z80Reg::Sp), offset)?;
+            self.emit(Op::ProbeWrite { addr });
+        }
+        // The condition goes to its location now: it is not guest state.
+        let (bit, set) = self.condition(c)?;
+        let taken = if set {
+            bit
+        } else {
+            self.bin(BinOp::Xor, bit, Operand::Imm(1))?
+        };
+        self.emit(Op::Mov {
+            dst: zd(Z80Reg::Cond),
+            src: taken,
+        });
+        let [ret_lo, ret_hi] = self.next_pc.to_le_bytes();
+        for (offset, byte) in [(0xFFFF, ret_hi), (0xFFFE, ret_lo)] {
+            let addr = self.add16(z(Z80Reg::Sp), offset)?;
+            let old = self.load(addr)?;
+            let mask = self.mask(z(Z80Reg::Cond), true)?;
+            let new = self.select(mask, Operand::Imm(byte.into()), old)?;
+            self.emit(Op::Store {
+                addr: IrAddr::Dynamic(addr),
+                src: new,
+            });
+        }
+        let pushed = self.add16(z(Z80Reg::Sp), 0xFFFE)?;
+        let mask = self.mask(z(Z80Reg::Cond), true)?;
+        let sp = self.select(mask, pushed, z(Z80Reg::Sp))?;
+        self.set(Z80Reg::Sp, sp)?;
+        self.set(Z80Reg::Wz, Operand::Imm(target.into()))?;
+        self.check_stack = true;
+        Ok(Flow::End(Exit::Branch {
+            cond: Cond {
+                flag: Reg::Z80(Z80Reg::Cond),
+                set: true,
+            },
+            taken: target,
+            not_taken: self.next_pc,
+            taken_cycles: u8::try_from(extra).map_err(|_| Unliftable)?,
+            from: self.pc,
+        }))
+    }
+
     fn accumulator_helper(&mut self, helper: Helper) -> Lift<()> {
         let word = self.helper(helper, [z(Z80Reg::A), z(Z80Reg::F), Operand::Imm(0)])?;
         let (result, flags) = self.split(word)?;
@@ -916,6 +972,7 @@ pub fn lift(
         next_tmp: 0,
         writes: Vec::new(),
         stored: Vec::new(),
+        check_stack: false,
         flags_written: false,
         penalty: None,
         immediates: Vec::new(),
@@ -944,6 +1001,7 @@ pub fn lift(
         l.next_tmp = 0;
         l.writes.clear();
         l.stored.clear();
+        l.check_stack = false;
         l.flags_written = false;
         l.penalty = None;
         l.pc = pc;
@@ -979,7 +1037,13 @@ pub fn lift(
             worst_extra += taken - base;
         }
         let resume = l.next_pc;
-        for addr in std::mem::take(&mut l.stored) {
+        let mut checks = std::mem::take(&mut l.stored);
+        if l.check_stack {
+            // Lifting never fails this late: two temporaries remain.
+            let above = l.add16(z(Z80Reg::Sp), 1).ok()?;
+            checks.extend([z(Z80Reg::Sp), above]);
+        }
+        for addr in checks {
             l.emit(Op::CodeCheck { addr, resume });
         }
         cycles += base;
