@@ -139,7 +139,7 @@ pub fn fold_constants(block: &mut Block) {
                 fold_addr(&known, addr);
                 known.fold(src);
             }
-            Op::CodeCheck { addr, .. } => known.fold(addr),
+            Op::CodeCheck { addr, .. } | Op::CodeProbe { addr } => known.fold(addr),
             Op::IrqCheck => {}
             Op::Penalty { src } => known.fold(src),
             Op::Helper { dst, args, .. } => {
@@ -224,6 +224,7 @@ fn may_leave(op: &Op) -> bool {
         } | Op::ProbeRead { .. }
             | Op::ProbeWrite { .. }
             | Op::CodeCheck { .. }
+            | Op::CodeProbe { .. }
             | Op::IrqCheck
     )
 }

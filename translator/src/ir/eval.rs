@@ -220,6 +220,11 @@ pub fn eval(
                 let v = value(src, state, &tmps) as u8;
                 assert!(memory.write(a, v), "store to ${a:04X} was not probed");
             }
+            Op::CodeProbe { addr } => {
+                if is_code(value(addr, state, &tmps) as u16) {
+                    return side_exit(insn_start, state);
+                }
+            }
             Op::CodeCheck { addr, resume } => {
                 if is_code(value(addr, state, &tmps) as u16) {
                     let index = insn_start.2;

@@ -416,6 +416,14 @@ pub enum Op {
         /// Where the guest continues.
         resume: u16,
     },
+    /// Leaves the block before the current instruction if guest code was
+    /// translated from `addr`: the interpreter then runs the instruction
+    /// (and invalidates). For stores whose instruction has no single
+    /// place to resume after it (Z80 CALL cc).
+    CodeProbe {
+        /// An address the instruction may store to.
+        addr: Operand,
+    },
     /// Leaves the block before the current instruction if generated code
     /// was entered with the IRQ line asserted (the dispatcher allows that
     /// only while I is set). Emitted first in the instructions that can
@@ -536,9 +544,10 @@ impl Op {
             Op::Bin { a, b, .. } => [Some(*a), Some(*b), None],
             Op::Overflow { a, b, r, .. } => [Some(*a), Some(*b), Some(*r)],
             Op::Load { addr, .. } => [Some(addr_operand(addr)), None, None],
-            Op::ProbeRead { addr } | Op::ProbeWrite { addr } | Op::CodeCheck { addr, .. } => {
-                [Some(*addr), None, None]
-            }
+            Op::ProbeRead { addr }
+            | Op::ProbeWrite { addr }
+            | Op::CodeCheck { addr, .. }
+            | Op::CodeProbe { addr } => [Some(*addr), None, None],
             Op::Store { addr, src } => [Some(addr_operand(addr)), Some(*src), None],
             Op::Helper { args, .. } => args.map(Some),
         };
@@ -623,6 +632,7 @@ impl fmt::Display for Op {
             Op::CodeCheck { addr, resume } => {
                 write!(f, "  code check [{addr}], resume ${resume:04X}")
             }
+            Op::CodeProbe { addr } => write!(f, "  code probe [{addr}]"),
             Op::Penalty { src } => write!(f, "  cycles += {src}"),
             Op::Helper { helper, dst, args } => {
                 write!(

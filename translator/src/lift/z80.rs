@@ -191,8 +191,6 @@ struct Lifter<'a> {
     next_tmp: u8,
     writes: Vec<Write>,
     stored: Vec<Operand>,
-    /// The instruction may have pushed: code checks on the new SP and SP+1.
-    check_stack: bool,
     flags_written: bool,
     penalty: Option<Operand>,
     immediates: Vec<u16>,
@@ -877,12 +875,15 @@ impl Lifter<'_> {
     /// CALL cc: both stack bytes are written either way, with the return
     /// address when the call is taken and with what they held when not
     /// (an unchanged byte is no change), so the code stays straight-line.
-    /// The probes come first; after them nothing can leave the block, so
-    /// the stores go out at once and few temporaries are live.
+    /// The probes come first (I/O, and translated code: the two outcomes
+    /// resume at different places, so the interpreter runs a call that
+    /// writes into code); after them nothing can leave the block, so the
+    /// stores go out at once and few temporaries are live.
     fn call_conditional(&mut self, c: ZCond, target: u16, extra: u16) -> Lift<Flow> {
         for offset in [0xFFFF, 0xFFFE] {
             let addr = self.add16(z(Z80Reg::Sp), offset)?;
             self.emit(Op::ProbeWrite { addr });
+            self.emit(Op::CodeProbe { addr });
         }
         // The condition goes to its location now: it is not guest state.
         let (bit, set) = self.condition(c)?;
@@ -911,7 +912,6 @@ impl Lifter<'_> {
         let sp = self.select(mask, pushed, z(Z80Reg::Sp))?;
         self.set(Z80Reg::Sp, sp)?;
         self.set(Z80Reg::Wz, Operand::Imm(target.into()))?;
-        self.check_stack = true;
         Ok(Flow::End(Exit::Branch {
             cond: Cond {
                 flag: Reg::Z80(Z80Reg::Cond),
@@ -972,7 +972,6 @@ pub fn lift(
         next_tmp: 0,
         writes: Vec::new(),
         stored: Vec::new(),
-        check_stack: false,
         flags_written: false,
         penalty: None,
         immediates: Vec::new(),
@@ -1001,7 +1000,6 @@ pub fn lift(
         l.next_tmp = 0;
         l.writes.clear();
         l.stored.clear();
-        l.check_stack = false;
         l.flags_written = false;
         l.penalty = None;
         l.pc = pc;
@@ -1036,14 +1034,12 @@ pub fn lift(
             l.emit(Op::Penalty { src: extra });
             worst_extra += taken - base;
         }
-        let resume = l.next_pc;
-        let mut checks = std::mem::take(&mut l.stored);
-        if l.check_stack {
-            // Lifting never fails this late: two temporaries remain.
-            let above = l.add16(z(Z80Reg::Sp), 1).ok()?;
-            checks.extend([z(Z80Reg::Sp), above]);
-        }
-        for addr in checks {
+        // A store into code leaves after the instruction, where it went.
+        let resume = match flow {
+            Flow::End(Exit::Jump { target, .. }) => target,
+            _ => l.next_pc,
+        };
+        for addr in std::mem::take(&mut l.stored) {
             l.emit(Op::CodeCheck { addr, resume });
         }
         cycles += base;

@@ -323,9 +323,12 @@ impl Codegen<'_> {
                 self.give_back(borrowed);
                 self.temps.release(i);
             }
-            Op::CodeCheck { addr, resume } => {
+            Op::CodeCheck { addr, .. } | Op::CodeProbe { addr } => {
                 let ra = self.read(addr, W17);
-                let label = self.a.new_label();
+                let label = match op {
+                    Op::CodeProbe { .. } => self.side_exit(),
+                    _ => self.a.new_label(),
+                };
                 self.a.ldr(X16, Mem::offset(X19, offsets::CODE_MAP as i32));
                 if let Operand::Imm(v) = addr {
                     let byte = v >> 3;
@@ -343,18 +346,20 @@ impl Codegen<'_> {
                     self.a.lsrv(W16, W16, W17);
                     self.a.tbnz(W16, 0, label);
                 }
-                let cycles_after = self.block.cycles_after(self.frame.insn.index);
-                let addr = match addr {
-                    Operand::Imm(v) => StoredAddr::Imm(v),
-                    _ => StoredAddr::Reg(ra),
-                };
-                self.frame.stubs.push(Stub::CodeWrite {
-                    label,
-                    insn: self.frame.insn,
-                    cycles_after,
-                    resume,
-                    addr,
-                });
+                if let Op::CodeCheck { resume, .. } = *op {
+                    let cycles_after = self.block.cycles_after(self.frame.insn.index);
+                    let addr = match addr {
+                        Operand::Imm(v) => StoredAddr::Imm(v),
+                        _ => StoredAddr::Reg(ra),
+                    };
+                    self.frame.stubs.push(Stub::CodeWrite {
+                        label,
+                        insn: self.frame.insn,
+                        cycles_after,
+                        resume,
+                        addr,
+                    });
+                }
                 self.temps.release(i);
             }
             Op::Penalty { src } => {

@@ -316,9 +316,12 @@ impl Codegen<'_> {
                 }
                 self.temps.release(i);
             }
-            Op::CodeCheck { addr, resume } => {
+            Op::CodeCheck { addr, .. } | Op::CodeProbe { addr } => {
                 let value = self.src(addr);
-                let label = self.a.new_label();
+                let label = match op {
+                    Op::CodeProbe { .. } => self.side_exit(),
+                    _ => self.a.new_label(),
+                };
                 self.a.load64(S0, ctx(offsets::CODE_MAP));
                 match value {
                     Src::Imm(v) => {
@@ -339,14 +342,16 @@ impl Codegen<'_> {
                         self.a.jcc(Cond::B, label);
                     }
                 }
-                let cycles_after = self.block.cycles_after(self.frame.insn.index);
-                self.frame.stubs.push(Stub::CodeWrite {
-                    label,
-                    insn: self.frame.insn,
-                    cycles_after,
-                    resume,
-                    addr: value,
-                });
+                if let Op::CodeCheck { resume, .. } = *op {
+                    let cycles_after = self.block.cycles_after(self.frame.insn.index);
+                    self.frame.stubs.push(Stub::CodeWrite {
+                        label,
+                        insn: self.frame.insn,
+                        cycles_after,
+                        resume,
+                        addr: value,
+                    });
+                }
                 self.temps.release(i);
             }
             Op::Penalty { src } => {

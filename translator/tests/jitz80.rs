@@ -1,0 +1,179 @@
+//! The Z80 JIT against the interpreter: the built-in CRC-16 program on the
+//! CP/M machine, a self-modifying loop, and random programs in lockstep
+//! (registers, MEMPTR, Q, R, T-states and memory compared after every
+//! block). The CP/M exercisers (prelim, zexdoc, zexall) run from the
+//! roms-test manifest.
+#![cfg(any(target_arch = "aarch64", target_arch = "x86_64"))]
+
+use retrojit_core::cpu::z80::Cpu;
+use retrojit_core::engine::{EngineZ80, Interpreter, Z80Limits, Z80Outcome, Z80StopReason};
+use retrojit_core::machine::cpm::{Cpm, Exit, Ram64};
+use retrojit_core::programs;
+use retrojit_translator::engine::lockstep_z80::LockstepZ80;
+use retrojit_translator::engine::mos6502::JitConfig;
+use retrojit_translator::engine::z80::JitZ80;
+
+fn eager() -> JitConfig {
+    JitConfig {
+        threshold: 1,
+        ..JitConfig::default()
+    }
+}
+
+/// Runs `cpu`/`ram` under the interpreter and the JIT; asserts identical
+/// results and returns the JIT's outcome.
+fn compare(cpu: &Cpu, ram: &Ram64, limits: Z80Limits, what: &str) -> (Z80Outcome, JitZ80) {
+    let (mut cpu_i, mut ram_i) = (cpu.clone(), ram.clone());
+    let reference = Interpreter.run(&mut cpu_i, &mut ram_i, &limits);
+    let (mut cpu_j, mut ram_j) = (cpu.clone(), ram.clone());
+    let mut jit = JitZ80::new(eager()).expect("this host has a backend");
+    let outcome = jit.run(&mut cpu_j, &mut ram_j, &limits);
+    assert_eq!(outcome, reference, "{what}: stop reason and instructions");
+    assert_eq!(cpu_j.regs, cpu_i.regs, "{what}: registers");
+    assert!(ram_j.bytes() == ram_i.bytes(), "{what}: memory");
+    (outcome, jit)
+}
+
+#[test]
+fn crc_program_matches_the_interpreter_and_runs_translated() {
+    let program = programs::crc16_z80(3);
+    let run = |engine: &mut dyn FnMut(&mut Cpm) -> Exit| {
+        let mut machine = Cpm::load(program.name, &program.image).unwrap();
+        assert_eq!(engine(&mut machine), Exit::WarmBoot);
+        machine
+    };
+    let reference = run(&mut |m| m.run_for(u64::MAX, &mut Vec::new()).unwrap());
+    let mut jit = JitZ80::new(eager()).unwrap();
+    let translated = run(&mut |m| m.run_for_with(&mut jit, u64::MAX, &mut Vec::new()).unwrap());
+    assert_eq!(translated.cpu.regs, reference.cpu.regs);
+    assert_eq!(translated.stats(), reference.stats());
+    assert!(translated.ram.bytes() == reference.ram.bytes());
+    let at = usize::from(programs::CRC16_Z80_RESULT);
+    let crc = u16::from_le_bytes([translated.ram.bytes()[at], translated.ram.bytes()[at + 1]]);
+    assert_eq!(crc, programs::crc16_z80_reference(3));
+    let stats = jit.stats();
+    assert!(
+        stats.jit_share() > 0.95,
+        "most of the loop runs translated: {stats}"
+    );
+    assert!(stats.cache.links > 0, "blocks are linked: {stats}");
+
+    let mut lockstep = LockstepZ80::new(eager()).unwrap();
+    run(&mut |m| {
+        m.run_for_with(&mut lockstep, u64::MAX, &mut Vec::new())
+            .unwrap()
+    });
+    assert_eq!(lockstep.divergence(), None);
+}
+
+#[test]
+fn budgets_stop_on_the_same_instruction() {
+    let program = programs::crc16_z80(1);
+    for budget in [1, 2, 7, 100, 1001, 5000] {
+        let mut machine = Cpm::load(program.name, &program.image).unwrap();
+        let limits = Z80Limits {
+            max_instructions: budget,
+            stop_below: 6,
+        };
+        let (outcome, _) = compare(&machine.cpu, &machine.ram, limits, "budget");
+        assert_eq!(outcome.instructions, budget);
+        let mut jit = JitZ80::new(eager()).unwrap();
+        jit.run(&mut machine.cpu, &mut machine.ram, &limits);
+    }
+}
+
+/// LD B,0 / loop: LD A,n (n rewritten) / ADD A,B / LD (loop+1),A / DJNZ
+/// loop / JP 0: each pass stores into the LD's operand, which the JIT
+/// first compiles as a constant and then reads at run time.
+#[test]
+fn self_modified_operands_are_followed() {
+    let mut ram = Ram64::new();
+    let code = [
+        0x06, 0x00, // 0100 LD B,0
+        0x3E, 0x01, // 0102 LD A,1
+        0x80, // 0104 ADD A,B
+        0x32, 0x03, 0x01, // 0105 LD ($0103),A
+        0x10, 0xF8, // 0108 DJNZ $0102
+        0xC3, 0x00, 0x00, // 010A JP 0
+    ];
+    ram.bytes_mut()[0x100..0x100 + code.len()].copy_from_slice(&code);
+    let mut cpu = Cpu::new();
+    cpu.regs.pc = 0x0100;
+    cpu.regs.sp = 0xFE00;
+    let limits = Z80Limits {
+        max_instructions: 100_000,
+        stop_below: 1,
+    };
+    let (outcome, jit) = compare(&cpu, &ram, limits, "self-modifying loop");
+    assert_eq!(outcome.reason, Z80StopReason::ReachedStop { pc: 0 });
+    let stats = jit.stats();
+    assert!(stats.jit_instructions > 0, "{stats}");
+    assert!(
+        stats.exits[2] > 0,
+        "stores into code leave the block: {stats}"
+    );
+}
+
+fn next(seed: &mut u64) -> u64 {
+    *seed ^= *seed << 13;
+    *seed ^= *seed >> 7;
+    *seed ^= *seed << 17;
+    *seed
+}
+
+/// Random memory and registers, run in lockstep: every block is checked
+/// against the interpreter. Random code reaches every page and prefix,
+/// stores into code, and pushes and pops through the stack.
+fn random_lockstep(seeds: std::ops::Range<u64>, instructions: u64) {
+    let (mut translated, mut total) = (0, 0);
+    for seed in seeds {
+        let mut s = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+        let mut ram = Ram64::new();
+        for byte in ram.bytes_mut().iter_mut() {
+            *byte = next(&mut s) as u8;
+        }
+        let mut cpu = Cpu::new();
+        let r = &mut cpu.regs;
+        let mut word = || next(&mut s) as u16;
+        (r.pc, r.sp, r.ix, r.iy, r.wz) = (word(), word(), word(), word(), word());
+        (r.af_alt, r.bc_alt, r.de_alt, r.hl_alt) = (word(), word(), word(), word());
+        r.set_af(word());
+        r.set_bc(word());
+        r.set_de(word());
+        r.set_hl(word());
+        r.r = word() as u8;
+        r.q = word() as u8;
+        let mut lockstep = LockstepZ80::new(eager()).unwrap();
+        let limits = Z80Limits {
+            max_instructions: instructions,
+            stop_below: 0,
+        };
+        let outcome = lockstep.run(&mut cpu, &mut ram, &limits);
+        assert_eq!(
+            lockstep.divergence(),
+            None,
+            "seed {seed}: {:?}",
+            outcome.reason
+        );
+        assert_eq!(outcome.reason, Z80StopReason::InstructionLimit);
+        translated += lockstep.jit().stats().jit_instructions;
+        total += outcome.instructions;
+    }
+    // Random code runs into I/O, interrupt control and block instructions
+    // often; still, a good part of it runs translated.
+    assert!(
+        translated * 3 > total,
+        "{translated} of {total} instructions translated"
+    );
+}
+
+#[test]
+fn random_programs_run_in_lockstep() {
+    random_lockstep(0..400, 5000);
+}
+
+#[test]
+#[ignore = "long: cargo test --release -- --ignored"]
+fn random_programs_run_in_lockstep_long() {
+    random_lockstep(1000..6000, 20_000);
+}
