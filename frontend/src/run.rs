@@ -62,8 +62,8 @@ pub struct RunArgs {
     /// Stop when PC reaches this address, before executing it (bare6502).
     #[arg(long, value_parser = address)]
     pub stop_at: Option<u16>,
-    /// Execution engine: interp, jit or lockstep (bare6502; the Z80 JIT
-    /// does not exist yet).
+    /// Execution engine: interp, jit or lockstep (bare6502, nes and cpm;
+    /// zx48 runs on the interpreter).
     #[arg(long, default_value = "interp", value_parser = engine)]
     pub engine: EngineKind,
     /// Dispatcher entries before a block is translated.

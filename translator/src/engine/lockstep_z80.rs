@@ -93,7 +93,7 @@ fn guest_listing(ram: &Ram64, start: u16, len: u16) -> Vec<String> {
     while pc.wrapping_sub(start) < len.max(1) {
         let d = disassemble(pc, |a| ram.bytes()[usize::from(a)]);
         lines.push(format!("{pc:04X}  {}", d.text));
-        pc = pc.wrapping_add(u16::from(d.len.max(1)));
+        pc = pc.wrapping_add(d.len.max(1));
     }
     lines
 }

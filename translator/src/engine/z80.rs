@@ -279,11 +279,11 @@ impl JitZ80 {
             if let Some(reason) = limits.check(cpu.regs.pc, instructions) {
                 break reason;
             }
-            let quiet = !cpu.regs.halted
-                && !cpu.regs.ei
-                && !(cpu.regs.iff1 && ram.int_line())
-                && !ram.nmi_line();
-            if !interpret_next && quiet {
+            let busy = cpu.regs.halted
+                || cpu.regs.ei
+                || (cpu.regs.iff1 && ram.int_line())
+                || ram.nmi_line();
+            if !interpret_next && !busy {
                 let block = self
                     .block_for(cpu.regs.pc, ram)
                     .unwrap_or_else(|e| panic!("JIT code memory failed: {e}"));

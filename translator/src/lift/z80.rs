@@ -86,7 +86,7 @@ fn has_index_operand(instr: &Instr) -> bool {
 
 fn decode(memory: &MappedMemory, pc: u16) -> Option<Decoded> {
     let byte = |i: u16| memory.read(pc.wrapping_add(i));
-    let len = u16::from(disasm::disassemble(pc, |a| memory.read(a).unwrap_or(0)).len);
+    let len = disasm::disassemble(pc, |a| memory.read(a).unwrap_or(0)).len;
     let (instr, fetches, operands, index_cb) = match BASE[usize::from(byte(0)?)] {
         Instr::Prefix(Prefix::Cb) => (CB[usize::from(byte(1)?)], 2, 2, false),
         Instr::Prefix(Prefix::Ed) => (ED[usize::from(byte(1)?)], 2, 2, false),
