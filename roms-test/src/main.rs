@@ -157,7 +157,7 @@ impl Command {
         match self {
             Self::Cpm { .. } => false,
             Self::Fuse { .. } | Self::Zx { .. } => true,
-            Self::Sst { cpu, .. } => matches!(cpu, SstCpu::Z80),
+            Self::Sst { .. } => false,
             Self::Klaus { .. } | Self::Nestest { .. } | Self::Blargg { .. } => false,
         }
     }
@@ -238,7 +238,7 @@ fn run(cli: Cli) -> Result<Vec<SuiteResult>> {
                 SstCpu::Ricoh2A03 => {
                     vec![run_sst6502("sst-2a03", engine, &paths, Variant::Ricoh2A03)]
                 }
-                SstCpu::Z80 => vec![run_sst_z80("sst-z80", &paths)],
+                SstCpu::Z80 => vec![run_sst_z80("sst-z80", engine, &paths)],
             }
         }
         Some(Command::Zx {

@@ -146,7 +146,7 @@ pub fn run_suite(ctx: &RunContext, suite: &Suite, engine: Engine) -> SuiteResult
             if !path.exists() {
                 return ctx.missing(name, engine, &path);
             }
-            run_sst_z80(name, &[path])
+            run_sst_z80(name, engine, &[path])
         }
         TestSpec::Frames {
             rom,
@@ -354,9 +354,11 @@ pub fn run_fuse(name: &str, tests_in: &Path, tests_expected: &Path) -> anyhow::R
 }
 
 /// Runs SingleStepTests Z80 files (one instruction per case) as one suite.
-pub fn run_sst_z80(name: &str, paths: &[PathBuf]) -> SuiteResult {
-    run_test_files(name, Engine::Interp, paths, |file, result| {
-        let report = sst_z80::run_file(file)?;
+pub fn run_sst_z80(name: &str, engine: Engine, paths: &[PathBuf]) -> SuiteResult {
+    let mut translated = 0;
+    let mut result = run_test_files(name, engine, paths, |file, result| {
+        let report = sst_z80::run_file(file, engine)?;
+        translated += report.translated as u64;
         let (cases, passed) = (report.cases as u64, report.passed as u64);
         result.cases += cases;
         result.passed += passed;
@@ -367,7 +369,14 @@ pub fn run_sst_z80(name: &str, paths: &[PathBuf]) -> SuiteResult {
             result.note(format!("{}: {failure}", file_name(file)));
         }
         Ok(())
-    })
+    });
+    if engine != Engine::Interp {
+        result.note(format!(
+            "{translated} of {} cases ran as one-instruction blocks of generated code",
+            result.cases
+        ));
+    }
+    result
 }
 
 /// Runs every test file below `paths` through `run_file`, which adds its
@@ -471,7 +480,7 @@ mod tests {
     #[test]
     fn z80_suites_are_skipped_under_the_jit() {
         let manifest = Manifest::parse(
-            r#"(suites: [(name: "sst-z80", engines: [interp], test: SstZ80(path: "p"))])"#,
+            r#"(suites: [(name: "fuse", engines: [interp], test: Fuse(tests_in: "a", tests_expected: "b"))])"#,
             "m.ron",
         )
         .unwrap();

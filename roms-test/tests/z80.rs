@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use roms_test::engine::Engine;
 use roms_test::roms::require_or_skip;
 use roms_test::z80suites::{cpm, fuse, sst};
 
@@ -43,9 +44,25 @@ fn fuse_all_cases() {
 
 #[test]
 fn singlestep_all_files() {
-    let Some(dir) = require_or_skip("singlestep_all_files", "singlestep/z80/v1") else {
-        return;
+    singlestep_under("singlestep_all_files", Engine::Interp);
+}
+
+/// Every case as a one-instruction block of generated code (instructions
+/// the lifter leaves to the interpreter still run, interpreted).
+#[cfg(any(target_arch = "aarch64", target_arch = "x86_64"))]
+#[test]
+fn singlestep_all_files_under_the_jit() {
+    let translated = singlestep_under("singlestep_all_files_under_the_jit", Engine::Jit);
+    assert!(translated > 150_000, "{translated} cases translated");
+}
+
+/// Runs every SingleStepTests z80 file under `engine`; returns how many
+/// cases ran as generated code.
+fn singlestep_under(test: &str, engine: Engine) -> usize {
+    let Some(dir) = require_or_skip(test, "singlestep/z80/v1") else {
+        return usize::MAX;
     };
+    let mut translated = 0;
     let mut files: Vec<_> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -57,7 +74,8 @@ fn singlestep_all_files() {
     let mut failures = Vec::new();
     for path in &files {
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
-        let report = sst::run_file(path).unwrap();
+        let report = sst::run_file(path, engine).unwrap();
+        translated += report.translated;
         let entry = per_group.entry(sst::group_of(&name)).or_default();
         entry.0 += report.passed;
         entry.1 += report.cases;
@@ -78,6 +96,7 @@ fn singlestep_all_files() {
         failures.len() / 2,
         failures[..failures.len().min(40)].join("\n")
     );
+    translated
 }
 
 fn cpm_suite(test: &str, file: &str) {

@@ -11,7 +11,7 @@
 
 use std::io::Write;
 
-use crate::bus::{BusZ80, MappedMemory};
+use crate::bus::{BusZ80, MappedBus, MappedMemory};
 use crate::cpu::z80::Cpu;
 use crate::engine::{EngineZ80, Interpreter, Z80Limits, Z80StopReason};
 
@@ -102,16 +102,6 @@ impl Ram64 {
     pub fn bytes_mut(&mut self) -> &mut [u8] {
         self.memory.data_mut()
     }
-
-    /// The memory with its page table.
-    pub fn memory(&self) -> &MappedMemory {
-        &self.memory
-    }
-
-    /// The memory with its page table, writable.
-    pub fn memory_mut(&mut self) -> &mut MappedMemory {
-        &mut self.memory
-    }
 }
 
 impl Default for Ram64 {
@@ -132,6 +122,15 @@ impl BusZ80 for Ram64 {
     #[inline(always)]
     fn write(&mut self, addr: u16, value: u8, _now: u64) {
         self.memory.data_mut()[usize::from(addr)] = value;
+    }
+}
+
+impl MappedBus for Ram64 {
+    fn memory(&self) -> &MappedMemory {
+        &self.memory
+    }
+    fn memory_mut(&mut self) -> &mut MappedMemory {
+        &mut self.memory
     }
 }
 

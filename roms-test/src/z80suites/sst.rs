@@ -12,10 +12,14 @@
 
 use std::path::Path;
 
+use crate::engine::Engine;
 pub use crate::singlestep::SstFailure;
 use crate::singlestep::load_cases;
-use retrojit_core::bus::BusZ80;
+use retrojit_core::bus::{BusZ80, MappedBus, MappedMemory};
 use retrojit_core::cpu::z80::{Cpu, Registers};
+use retrojit_core::engine::{EngineZ80, Z80Limits};
+use retrojit_translator::engine::EngineZ80Any;
+use retrojit_translator::engine::mos6502::JitConfig;
 use serde::Deserialize;
 
 /// How many failures a [`SstFileReport`] keeps.
@@ -74,6 +78,8 @@ pub struct SstFileReport {
     pub passed: usize,
     /// T-states executed over all cases (one instruction each).
     pub tstates: u64,
+    /// Cases whose instruction ran as generated code (under the JIT).
+    pub translated: usize,
     /// The first [`MAX_FAILURES`] failures.
     pub failures: Vec<SstFailure>,
 }
@@ -94,16 +100,33 @@ pub fn group_of(file_name: &str) -> &'static str {
 }
 
 /// Runs every case of one `.json` or `.json.gz` file.
-pub fn run_file(path: &Path) -> anyhow::Result<SstFileReport> {
+pub fn run_file(path: &Path, engine: Engine) -> anyhow::Result<SstFileReport> {
     let cases: Vec<Case> = load_cases(path)?;
     let mut report = SstFileReport {
         cases: cases.len(),
         ..SstFileReport::default()
     };
+    // Under the JIT each case is a one-instruction block, translated on
+    // first sight; loading the next case invalidates what the last one
+    // left in the code map.
+    let config = JitConfig {
+        threshold: 1,
+        max_block_instructions: 1,
+        link: false,
+        ..JitConfig::default()
+    };
+    let mut runner = EngineZ80Any::new(engine, config)?;
     let mut bus = RecordingBus::new();
+    let mut previous: &[(u16, u8)] = &[];
     for case in &cases {
-        let (tstates, outcome) = run_case(case, &mut bus);
+        bus.reset(&case.initial.ram, &case.ports);
+        for &(addr, _) in previous.iter().chain(&case.initial.ram) {
+            runner.memory_written(addr, &bus.mem)?;
+        }
+        previous = &case.initial.ram;
+        let (tstates, translated, outcome) = run_case(case, &mut bus, &mut runner);
         report.tstates += tstates;
+        report.translated += usize::from(translated);
         match outcome {
             Ok(()) => report.passed += 1,
             Err(detail) if report.failures.len() < MAX_FAILURES => {
@@ -150,19 +173,34 @@ fn registers(s: &State) -> Registers {
     r
 }
 
-/// Runs one case: the instruction's T-states, and whether everything matched.
-fn run_case(case: &Case, bus: &mut RecordingBus) -> (u64, Result<(), String>) {
-    bus.reset(&case.initial.ram, &case.ports);
+/// Runs one case (loaded into `bus`): the instruction's T-states, whether
+/// it ran as generated code, and whether everything matched. Generated
+/// code leaves no bus log: its pins are not compared.
+fn run_case(
+    case: &Case,
+    bus: &mut RecordingBus,
+    runner: &mut EngineZ80Any,
+) -> (u64, bool, Result<(), String>) {
     let mut cpu = Cpu::new();
     cpu.regs = registers(&case.initial);
-    cpu.step(bus);
-    (cpu.regs.tstates, check_case(case, &cpu, bus))
+    let translated_before = runner.stats().map(|s| s.jit_instructions);
+    let limits = Z80Limits {
+        max_instructions: 1,
+        stop_below: 0,
+    };
+    runner.run(&mut cpu, bus, &limits);
+    if let Some(report) = runner.divergence() {
+        return (cpu.regs.tstates, false, Err(report.to_owned()));
+    }
+    let translated = runner.stats().map(|s| s.jit_instructions) != translated_before;
+    let outcome = check_case(case, &cpu, bus, !translated);
+    (cpu.regs.tstates, translated, outcome)
 }
 
-fn check_case(case: &Case, cpu: &Cpu, bus: &RecordingBus) -> Result<(), String> {
+fn check_case(case: &Case, cpu: &Cpu, bus: &RecordingBus, pins: bool) -> Result<(), String> {
     compare_state(&cpu.regs, &case.expected)?;
     for &(addr, value) in &case.expected.ram {
-        let got = bus.mem[usize::from(addr)];
+        let got = bus.mem.data()[usize::from(addr)];
         if got != value {
             return Err(format!(
                 "ram[{addr:#06x}]: expected {value:#04x}, got {got:#04x}"
@@ -179,6 +217,9 @@ fn check_case(case: &Case, cpu: &Cpu, bus: &RecordingBus) -> Result<(), String> 
             "ports: expected {expected_ports:?}, got {:?}",
             bus.ports
         ));
+    }
+    if !pins {
+        return Ok(());
     }
     let pins = bus.pin_log(cpu.regs.tstates);
     if pins.len() != case.cycles.len() {
@@ -250,8 +291,9 @@ enum Access {
 
 /// Flat RAM that records each machine cycle and answers port reads from
 /// the case's `ports` list.
+#[derive(Clone)]
 struct RecordingBus {
-    mem: Box<[u8; 0x10000]>,
+    mem: MappedMemory,
     /// (start T-state, kind, address, data).
     cycles: Vec<(u64, Access, u16, u8)>,
     port_reads: Vec<u8>,
@@ -261,7 +303,7 @@ struct RecordingBus {
 impl RecordingBus {
     fn new() -> Self {
         Self {
-            mem: Box::new([0; 0x10000]),
+            mem: MappedMemory::flat_ram(),
             cycles: Vec::new(),
             port_reads: Vec::new(),
             ports: Vec::new(),
@@ -269,9 +311,10 @@ impl RecordingBus {
     }
 
     fn reset(&mut self, ram: &[(u16, u8)], ports: &[(u16, u8, String)]) {
-        self.mem.fill(0);
+        let mem = self.mem.data_mut();
+        mem.fill(0);
         for &(addr, value) in ram {
-            self.mem[usize::from(addr)] = value;
+            mem[usize::from(addr)] = value;
         }
         self.cycles.clear();
         self.ports.clear();
@@ -336,19 +379,28 @@ impl RecordingBus {
     }
 }
 
+impl MappedBus for RecordingBus {
+    fn memory(&self) -> &MappedMemory {
+        &self.mem
+    }
+    fn memory_mut(&mut self) -> &mut MappedMemory {
+        &mut self.mem
+    }
+}
+
 impl BusZ80 for RecordingBus {
     fn fetch_opcode(&mut self, addr: u16, refresh: u16, now: u64) -> u8 {
-        let v = self.mem[usize::from(addr)];
+        let v = self.mem.data()[usize::from(addr)];
         self.cycles.push((now, Access::Fetch { refresh }, addr, v));
         v
     }
     fn read(&mut self, addr: u16, now: u64) -> u8 {
-        let v = self.mem[usize::from(addr)];
+        let v = self.mem.data()[usize::from(addr)];
         self.cycles.push((now, Access::Read, addr, v));
         v
     }
     fn write(&mut self, addr: u16, value: u8, now: u64) {
-        self.mem[usize::from(addr)] = value;
+        self.mem.data_mut()[usize::from(addr)] = value;
         self.cycles.push((now, Access::Write, addr, value));
     }
     fn port_in(&mut self, port: u16, now: u64) -> u8 {

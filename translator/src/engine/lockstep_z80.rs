@@ -7,11 +7,10 @@ use super::lockstep::FULL_COMPARE_EVERY;
 use super::mos6502::{JitConfig, JitError};
 use super::z80::{JitZ80, UnitZ80};
 use crate::backend::host::disasm::listing;
-use retrojit_core::bus::BusZ80;
+use retrojit_core::bus::{BusZ80, MappedBus, MappedMemory};
 use retrojit_core::cpu::z80::disasm::disassemble;
 use retrojit_core::cpu::z80::{Cpu, Registers};
 use retrojit_core::engine::{EngineZ80, Z80Limits, Z80Outcome, Z80StopReason};
-use retrojit_core::machine::cpm::Ram64;
 
 /// The Z80 JIT checked against the interpreter after every block.
 #[derive(Debug)]
@@ -21,12 +20,12 @@ pub struct LockstepZ80 {
 }
 
 /// The reference side's bus: records the addresses it writes.
-struct Recording<'a> {
-    ram: &'a mut Ram64,
+struct Recording<'a, B> {
+    ram: &'a mut B,
     written: &'a mut Vec<u16>,
 }
 
-impl BusZ80 for Recording<'_> {
+impl<B: BusZ80> BusZ80 for Recording<'_, B> {
     fn fetch_opcode(&mut self, addr: u16, refresh: u16, now: u64) -> u8 {
         self.ram.fetch_opcode(addr, refresh, now)
     }
@@ -38,6 +37,30 @@ impl BusZ80 for Recording<'_> {
     fn write(&mut self, addr: u16, value: u8, now: u64) {
         self.written.push(addr);
         self.ram.write(addr, value, now);
+    }
+
+    fn port_in(&mut self, port: u16, now: u64) -> u8 {
+        self.ram.port_in(port, now)
+    }
+
+    fn port_out(&mut self, port: u16, value: u8, now: u64) {
+        self.ram.port_out(port, value, now);
+    }
+
+    fn wait_states(&mut self, kind: retrojit_core::bus::Z80Cycle, addr: u16, now: u64) -> u32 {
+        self.ram.wait_states(kind, addr, now)
+    }
+
+    fn int_line(&self) -> bool {
+        self.ram.int_line()
+    }
+
+    fn nmi_line(&self) -> bool {
+        self.ram.nmi_line()
+    }
+
+    fn int_ack(&mut self, now: u64) -> u8 {
+        self.ram.int_ack(now)
     }
 }
 
@@ -61,6 +84,11 @@ impl LockstepZ80 {
     /// The JIT engine inside.
     pub fn jit(&self) -> &JitZ80 {
         &self.jit
+    }
+
+    /// The JIT engine inside, writable (loader notifications).
+    pub fn jit_mut(&mut self) -> &mut JitZ80 {
+        &mut self.jit
     }
 }
 
@@ -87,23 +115,23 @@ fn state(r: &Registers) -> String {
 }
 
 /// Guest disassembly of `len` bytes from `start`.
-fn guest_listing(ram: &Ram64, start: u16, len: u16) -> Vec<String> {
+fn guest_listing(memory: &MappedMemory, start: u16, len: u16) -> Vec<String> {
     let mut lines = Vec::new();
     let mut pc = start;
     while pc.wrapping_sub(start) < len.max(1) {
-        let d = disassemble(pc, |a| ram.bytes()[usize::from(a)]);
+        let d = disassemble(pc, |a| memory.read(a).unwrap_or(0));
         lines.push(format!("{pc:04X}  {}", d.text));
         pc = pc.wrapping_add(d.len.max(1));
     }
     lines
 }
 
-impl EngineZ80<Ram64> for LockstepZ80 {
+impl<B: BusZ80 + MappedBus + Clone> EngineZ80<B> for LockstepZ80 {
     fn translated_instructions(&self) -> Option<u64> {
         Some(self.jit.stats().jit_instructions)
     }
 
-    fn run(&mut self, cpu: &mut Cpu, ram: &mut Ram64, limits: &Z80Limits) -> Z80Outcome {
+    fn run(&mut self, cpu: &mut Cpu, ram: &mut B, limits: &Z80Limits) -> Z80Outcome {
         self.divergence = None;
         let mut reference = (cpu.clone(), ram.clone());
         let mut units = 0u64;
@@ -111,7 +139,7 @@ impl EngineZ80<Ram64> for LockstepZ80 {
         let mut report = None;
         let mut outcome =
             self.jit
-                .run_observed(cpu, ram, limits, |jit, cpu, ram, unit: UnitZ80| {
+                .run_observed(cpu, ram, limits, |jit, cpu, ram: &B, unit: UnitZ80| {
                     let (ref_cpu, ref_ram) = &mut reference;
                     written.clear();
                     let mut recording = Recording {
@@ -126,7 +154,7 @@ impl EngineZ80<Ram64> for LockstepZ80 {
                     if cpu.regs != ref_cpu.regs {
                         differs.push("registers".into());
                     }
-                    let (mine, theirs) = (ram.bytes(), ref_ram.bytes());
+                    let (mine, theirs) = (ram.memory().data(), ref_ram.memory().data());
                     if let Some(&addr) = written
                         .iter()
                         .find(|&&a| mine[usize::from(a)] != theirs[usize::from(a)])
@@ -152,7 +180,7 @@ impl EngineZ80<Ram64> for LockstepZ80 {
                             text.push(format!("block ${:04X}", block.start));
                             text.push("guest code:".into());
                             text.extend(
-                                guest_listing(ram, block.start, block.len)
+                                guest_listing(ram.memory(), block.start, block.len)
                                     .into_iter()
                                     .map(|l| format!("  {l}")),
                             );
@@ -169,7 +197,9 @@ impl EngineZ80<Ram64> for LockstepZ80 {
                     Some(Z80StopReason::Diverged { pc: cpu.regs.pc })
                 });
         let (ref_cpu, ref_ram) = &reference;
-        if report.is_none() && (cpu.regs != ref_cpu.regs || ram.bytes() != ref_ram.bytes()) {
+        if report.is_none()
+            && (cpu.regs != ref_cpu.regs || ram.memory().data() != ref_ram.memory().data())
+        {
             report = Some(format!(
                 "lockstep divergence at the end of the run\n  jit:         {}\n  interpreter: {}",
                 state(&cpu.regs),

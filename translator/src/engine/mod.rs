@@ -11,12 +11,11 @@ pub mod z80;
 use lockstep::Lockstep6502;
 use lockstep_z80::LockstepZ80;
 use mos6502::{Jit6502, JitConfig, JitError, JitStats};
-use retrojit_core::bus::{Bus6502, MappedBus};
+use retrojit_core::bus::{Bus6502, BusZ80, MappedBus};
 use retrojit_core::cpu::mos6502::{Cpu, Variant};
 use retrojit_core::engine::{
     Engine6502, EngineZ80, Interpreter, RunLimits, RunOutcome, Z80Limits, Z80Outcome,
 };
-use retrojit_core::machine::cpm::Ram64;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
@@ -158,7 +157,8 @@ impl<B: Bus6502 + MappedBus + Clone> Engine6502<B> for Engine6502Any {
     }
 }
 
-/// A Z80 engine of any kind (for the CP/M machine's flat RAM).
+/// A Z80 engine of any kind (for buses without wait states: the CP/M
+/// machine, the SingleStepTests bus).
 #[derive(Debug)]
 pub enum EngineZ80Any {
     /// The interpreter.
@@ -195,13 +195,27 @@ impl EngineZ80Any {
             _ => None,
         }
     }
+
+    /// Tells translating engines that something other than the CPU wrote
+    /// guest memory at `addr`.
+    pub fn memory_written(
+        &mut self,
+        addr: u16,
+        memory: &retrojit_core::bus::MappedMemory,
+    ) -> Result<(), JitError> {
+        match self {
+            Self::Interp(_) => Ok(()),
+            Self::Jit(jit) => Ok(jit.memory_written(addr, memory)?),
+            Self::Lockstep(lockstep) => Ok(lockstep.jit_mut().memory_written(addr, memory)?),
+        }
+    }
 }
 
-impl EngineZ80<Ram64> for EngineZ80Any {
+impl<B: BusZ80 + MappedBus + Clone> EngineZ80<B> for EngineZ80Any {
     fn run(
         &mut self,
         cpu: &mut retrojit_core::cpu::z80::Cpu,
-        ram: &mut Ram64,
+        ram: &mut B,
         limits: &Z80Limits,
     ) -> Z80Outcome {
         match self {

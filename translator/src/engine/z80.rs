@@ -1,13 +1,16 @@
 //! The Z80 JIT engine: the 6502 engine's dispatcher shape (profile block
 //! entries, translate hot ones, run generated code, hand everything else
-//! to the interpreter) for the Z80 on a flat 64 KiB RAM (the CP/M machine).
+//! to the interpreter) for the Z80 on any bus whose memory is a
+//! [`MappedMemory`](retrojit_core::bus::MappedMemory) without wait states
+//! (the CP/M machine, the SingleStepTests bus).
 //!
-//! Generated code runs only between interrupts: not while halted, not right
-//! after EI, not with /INT asserted and IFF1 set or /NMI asserted. Runs are
+//! Generated code runs only between interrupts: not while halted, not with
+//! /INT asserted and IFF1 set, not with /NMI asserted. Runs are
 //! bounded in instructions: every instruction takes at least four
 //! T-states, so a deadline four T-states per remaining instruction ahead
-//! never lets generated code overrun the budget, and the interpreter takes
-//! the last steps exactly.
+//! never lets linked blocks overrun the budget, and the interpreter takes
+//! the last steps exactly. Without linking each entry runs one block, so
+//! any block with no more instructions than remain may run.
 
 use super::context::{ExitReason, HELPERS, JitContext, SPILL_SLOTS};
 use super::mos6502::{JitConfig, JitError, JitStats};
@@ -17,10 +20,9 @@ use crate::ir::{Reg, Z80Reg};
 use crate::jitmem::{Isa, JitMemError};
 use crate::lift::z80::{LiftConfig, lift};
 use crate::opt::optimize;
-use retrojit_core::bus::BusZ80;
+use retrojit_core::bus::{BusZ80, MappedBus};
 use retrojit_core::cpu::z80::{Cpu, Registers};
 use retrojit_core::engine::{EngineZ80, Z80Limits, Z80Outcome, Z80StopReason};
-use retrojit_core::machine::cpm::Ram64;
 
 /// Fewest T-states any Z80 instruction takes.
 const MIN_TSTATES: u64 = 4;
@@ -152,6 +154,20 @@ impl JitZ80 {
         })
     }
 
+    /// Something other than the CPU wrote guest memory at `addr` (a test
+    /// harness loading the next case): translated code from there is
+    /// dropped.
+    pub fn memory_written(
+        &mut self,
+        addr: u16,
+        memory: &retrojit_core::bus::MappedMemory,
+    ) -> Result<(), JitMemError> {
+        if self.cache.is_code(addr) {
+            self.cache.invalidate_write(addr, memory)?;
+        }
+        Ok(())
+    }
+
     /// Counters so far.
     pub fn stats(&self) -> JitStats {
         JitStats {
@@ -181,9 +197,15 @@ impl JitZ80 {
     }
 
     /// The entry of the block at `pc`, translating it when hot.
-    fn block_for(&mut self, pc: u16, ram: &Ram64) -> Result<Option<(*const u8, u16)>, JitMemError> {
+    /// The entry of the block at `pc` with its worst-case T-states and
+    /// instruction count, translating it when hot.
+    fn block_for<B: MappedBus>(
+        &mut self,
+        pc: u16,
+        ram: &B,
+    ) -> Result<Option<(*const u8, u16, u16)>, JitMemError> {
         if let Some(b) = self.cache.lookup(pc, false) {
-            return Ok(Some((self.cache.entry(b), b.worst_cycles)));
+            return Ok(Some((self.cache.entry(b), b.worst_cycles, b.instructions)));
         }
         let count = &mut self.counts[usize::from(pc)];
         if *count == u16::MAX || !self.cache.page_compilable(pc) {
@@ -225,15 +247,15 @@ impl JitZ80 {
         Ok(self
             .cache
             .lookup(pc, false)
-            .map(|b| (self.cache.entry(b), b.worst_cycles)))
+            .map(|b| (self.cache.entry(b), b.worst_cycles, b.instructions)))
     }
 
     /// Runs generated code from `entry` until it returns.
-    fn execute(
+    fn execute<B: MappedBus>(
         &mut self,
         entry: *const u8,
         cpu: &mut Cpu,
-        ram: &mut Ram64,
+        ram: &mut B,
         deadline: u64,
     ) -> (ExitReason, u64) {
         let ctx = &mut *self.ctx;
@@ -260,15 +282,16 @@ impl JitZ80 {
 
     /// The dispatcher loop; `observe` sees every unit of work and may stop
     /// the run by returning a reason.
-    pub fn run_observed<F>(
+    pub fn run_observed<B, F>(
         &mut self,
         cpu: &mut Cpu,
-        ram: &mut Ram64,
+        ram: &mut B,
         limits: &Z80Limits,
         mut observe: F,
     ) -> Z80Outcome
     where
-        F: FnMut(&mut Self, &Cpu, &Ram64, UnitZ80) -> Option<Z80StopReason>,
+        B: BusZ80 + MappedBus,
+        F: FnMut(&mut Self, &Cpu, &B, UnitZ80) -> Option<Z80StopReason>,
     {
         if let Err(e) = self.prepare(limits) {
             panic!("JIT code memory failed: {e}");
@@ -279,21 +302,27 @@ impl JitZ80 {
             if let Some(reason) = limits.check(cpu.regs.pc, instructions) {
                 break reason;
             }
-            let busy = cpu.regs.halted
-                || cpu.regs.ei
-                || (cpu.regs.iff1 && ram.int_line())
-                || ram.nmi_line();
+            // Right after EI generated code may run: its first instruction
+            // clears the EI delay as the interpreter's would, and /INT is
+            // not asserted.
+            let busy = cpu.regs.halted || (cpu.regs.iff1 && ram.int_line()) || ram.nmi_line();
             if !interpret_next && !busy {
                 let block = self
                     .block_for(cpu.regs.pc, ram)
                     .unwrap_or_else(|e| panic!("JIT code memory failed: {e}"));
                 let remaining = limits.max_instructions - instructions;
-                let deadline = cpu
-                    .regs
-                    .tstates
-                    .saturating_add(remaining.saturating_mul(MIN_TSTATES));
-                if let Some((entry, worst)) = block
-                    && cpu.regs.tstates.saturating_add(u64::from(worst)) <= deadline
+                let now = cpu.regs.tstates;
+                let deadline = now.saturating_add(remaining.saturating_mul(MIN_TSTATES));
+                let deadline = match block {
+                    Some((_, worst, count))
+                        if !self.config.link && u64::from(count) <= remaining =>
+                    {
+                        deadline.max(now.saturating_add(u64::from(worst)))
+                    }
+                    _ => deadline,
+                };
+                if let Some((entry, worst, _)) = block
+                    && now.saturating_add(u64::from(worst)) <= deadline
                 {
                     let start = cpu.regs.pc;
                     let (reason, ran) = self.execute(entry, cpu, ram, deadline);
@@ -352,8 +381,8 @@ impl JitZ80 {
     }
 }
 
-impl EngineZ80<Ram64> for JitZ80 {
-    fn run(&mut self, cpu: &mut Cpu, ram: &mut Ram64, limits: &Z80Limits) -> Z80Outcome {
+impl<B: BusZ80 + MappedBus> EngineZ80<B> for JitZ80 {
+    fn run(&mut self, cpu: &mut Cpu, ram: &mut B, limits: &Z80Limits) -> Z80Outcome {
         self.run_observed(cpu, ram, limits, |_, _, _, _| None)
     }
 
@@ -364,8 +393,8 @@ impl EngineZ80<Ram64> for JitZ80 {
 
 /// The interpreter's bus while the JIT engine runs: notes writes to bytes
 /// that translated code came from.
-struct WriteWatch<'a> {
-    ram: &'a mut Ram64,
+struct WriteWatch<'a, B> {
+    ram: &'a mut B,
     cache: &'a BlockCache,
     /// Code bytes written by this instruction (EX (SP),HL writes two, a
     /// block instruction step one).
@@ -373,7 +402,7 @@ struct WriteWatch<'a> {
     count: usize,
 }
 
-impl BusZ80 for WriteWatch<'_> {
+impl<B: BusZ80> BusZ80 for WriteWatch<'_, B> {
     #[inline]
     fn fetch_opcode(&mut self, addr: u16, refresh: u16, now: u64) -> u8 {
         self.ram.fetch_opcode(addr, refresh, now)
@@ -401,6 +430,16 @@ impl BusZ80 for WriteWatch<'_> {
     #[inline]
     fn port_out(&mut self, port: u16, value: u8, now: u64) {
         self.ram.port_out(port, value, now);
+    }
+
+    #[inline]
+    fn wait_states(&mut self, kind: retrojit_core::bus::Z80Cycle, addr: u16, now: u64) -> u32 {
+        self.ram.wait_states(kind, addr, now)
+    }
+
+    #[inline]
+    fn int_ack(&mut self, now: u64) -> u8 {
+        self.ram.int_ack(now)
     }
 
     #[inline]
