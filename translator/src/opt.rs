@@ -5,18 +5,21 @@
 //!    are computed at translation time;
 //! 2. dead-flag elimination: a flag written again before anything reads it
 //!    (no op, no exit, no side exit in between) is not computed;
-//! 3. dead-temporary elimination: pure ops whose result nobody uses go.
+//! 3. dead-temporary elimination: pure ops whose result nobody uses go;
+//! 4. counter merging: the Z80's per-instruction R increments are added
+//!    once where the block may leave (or R is read), not per instruction.
 //!
 //! Every pass preserves the block's observable behaviour, which the
 //! lifter's differential test checks through the IR evaluator.
 
-use crate::ir::{Addr, Block, Dst, Exit, MAX_TMPS, Op, Operand, Reg};
+use crate::ir::{Addr, BinOp, Block, Dst, Exit, MAX_TMPS, Op, Operand, Reg, Z80Reg};
 
 /// Runs every pass on `block`.
 pub fn optimize(block: &mut Block) {
     fold_constants(block);
     eliminate_dead_flags(block);
     eliminate_dead_temporaries(block);
+    merge_counter_increments(block);
 }
 
 /// Known constant values of temporaries and guest registers.
@@ -294,4 +297,50 @@ pub fn eliminate_dead_temporaries(block: &mut Block) {
     }
     let mut keep = keep.into_iter();
     block.ops.retain(|_| keep.next().unwrap_or(true));
+}
+
+/// Merges the increments of the Z80's refresh counter (`R = R + k`, one
+/// per instruction) into one add, placed before the next op that may
+/// leave the block or reads R, or at the block's end. An exit before an
+/// instruction then sees exactly the earlier instructions' increments.
+pub fn merge_counter_increments(block: &mut Block) {
+    const R: Reg = Reg::Z80(Z80Reg::R);
+    let is_increment = |op: &Op| {
+        matches!(op, Op::Bin {
+            op: BinOp::Add,
+            dst: Dst::Reg(R),
+            a: Operand::Reg(R),
+            b: Operand::Imm(_),
+        })
+    };
+    if !block.ops.iter().any(is_increment) {
+        return;
+    }
+    let add = |k: u32| Op::Bin {
+        op: BinOp::Add,
+        dst: Dst::Reg(R),
+        a: Operand::Reg(R),
+        b: Operand::Imm(k),
+    };
+    let mut ops = Vec::with_capacity(block.ops.len());
+    let mut pending = 0u32;
+    for op in std::mem::take(&mut block.ops) {
+        if let Op::Bin {
+            b: Operand::Imm(k), ..
+        } = op
+            && is_increment(&op)
+        {
+            pending += k;
+            continue;
+        }
+        if pending > 0 && (may_leave(&op) || op.sources().any(|s| s == Operand::Reg(R))) {
+            ops.push(add(pending));
+            pending = 0;
+        }
+        ops.push(op);
+    }
+    if pending > 0 {
+        ops.push(add(pending));
+    }
+    block.ops = ops;
 }
