@@ -155,9 +155,8 @@ impl Command {
     /// Z80 work the JIT does not run yet (CP/M programs it does).
     fn is_interp_only_z80(&self) -> bool {
         match self {
-            Self::Cpm { .. } => false,
-            Self::Fuse { .. } | Self::Zx { .. } => true,
-            Self::Sst { .. } => false,
+            Self::Cpm { .. } | Self::Fuse { .. } | Self::Sst { .. } => false,
+            Self::Zx { .. } => true,
             Self::Klaus { .. } | Self::Nestest { .. } | Self::Blargg { .. } => false,
         }
     }
@@ -317,7 +316,7 @@ fn run(cli: Cli) -> Result<Vec<SuiteResult>> {
             tests_in,
             tests_expected,
         }) => {
-            vec![run_fuse("fuse", &tests_in, &tests_expected)?]
+            vec![run_fuse("fuse", engine, &tests_in, &tests_expected)?]
         }
     };
     let mut stdout = std::io::stdout().lock();

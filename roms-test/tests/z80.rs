@@ -19,7 +19,12 @@ fn fuse_all_cases() {
     let Some(dir) = require_or_skip("fuse_all_cases", "z80/fuse-tests") else {
         return;
     };
-    let report = fuse::run(&dir.join("tests.in"), &dir.join("tests.expected")).unwrap();
+    let report = fuse::run(
+        &dir.join("tests.in"),
+        &dir.join("tests.expected"),
+        Engine::Interp,
+    )
+    .unwrap();
     let shown: Vec<String> = report
         .failures
         .iter()
@@ -40,6 +45,29 @@ fn fuse_all_cases() {
     );
     assert_eq!(report.passed, 1351);
     assert_eq!(report.cases, 1356);
+}
+
+/// Every FUSE case with its instructions as one-instruction blocks of
+/// generated code: registers, R, MEMPTR, T-states and memory must match.
+#[cfg(any(target_arch = "aarch64", target_arch = "x86_64"))]
+#[test]
+fn fuse_all_cases_under_the_jit() {
+    let Some(dir) = require_or_skip("fuse_all_cases_under_the_jit", "z80/fuse-tests") else {
+        return;
+    };
+    let report = fuse::run(
+        &dir.join("tests.in"),
+        &dir.join("tests.expected"),
+        Engine::Jit,
+    )
+    .unwrap();
+    assert!(
+        report.failures.is_empty(),
+        "{:?}",
+        &report.failures[..report.failures.len().min(5)]
+    );
+    assert_eq!(report.passed, 1351);
+    assert!(report.translated > 1200, "{} translated", report.translated);
 }
 
 #[test]

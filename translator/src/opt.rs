@@ -306,12 +306,15 @@ pub fn eliminate_dead_temporaries(block: &mut Block) {
 pub fn merge_counter_increments(block: &mut Block) {
     const R: Reg = Reg::Z80(Z80Reg::R);
     let is_increment = |op: &Op| {
-        matches!(op, Op::Bin {
-            op: BinOp::Add,
-            dst: Dst::Reg(R),
-            a: Operand::Reg(R),
-            b: Operand::Imm(_),
-        })
+        matches!(
+            op,
+            Op::Bin {
+                op: BinOp::Add,
+                dst: Dst::Reg(R),
+                a: Operand::Reg(R),
+                b: Operand::Imm(_),
+            }
+        )
     };
     if !block.ops.iter().any(is_increment) {
         return;

@@ -26,10 +26,14 @@
 use std::fmt;
 use std::path::Path;
 
+use crate::engine::Engine;
 use anyhow::{Context, bail};
-use retrojit_core::bus::{BusZ80, Z80Cycle};
+use retrojit_core::bus::{BusZ80, MappedBus, MappedMemory, Z80Cycle};
 use retrojit_core::cpu::z80::state::{FLAG_H, FLAG_PV, FLAG_X, FLAG_Y};
 use retrojit_core::cpu::z80::{Cpu, Registers};
+use retrojit_core::engine::{EngineZ80, Z80Limits};
+use retrojit_translator::engine::EngineZ80Any;
+use retrojit_translator::engine::mos6502::JitConfig;
 
 /// One case of `tests.in`.
 #[derive(Clone, Debug)]
@@ -80,10 +84,15 @@ pub struct FuseReport {
     pub instructions: u64,
     /// T-states executed over all cases.
     pub tstates: u64,
+    /// Instructions that ran as generated code (under the JIT).
+    pub translated: u64,
 }
 
-/// Runs every case of `tests_in` against `tests_expected`.
-pub fn run(tests_in: &Path, tests_expected: &Path) -> anyhow::Result<FuseReport> {
+/// Runs every case of `tests_in` against `tests_expected` under `engine`.
+/// Under the JIT each instruction is a one-instruction block of its own
+/// engine; cases with generated code in them are judged without the event
+/// log (generated code makes no bus calls).
+pub fn run(tests_in: &Path, tests_expected: &Path, engine: Engine) -> anyhow::Result<FuseReport> {
     let read =
         |p: &Path| std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()));
     let inputs = parse_inputs(&read(tests_in)?)?;
@@ -108,9 +117,10 @@ pub fn run(tests_in: &Path, tests_expected: &Path) -> anyhow::Result<FuseReport>
             case: input.name.clone(),
             detail,
         };
-        let (work, outcome) = run_case(input, want);
+        let (work, outcome) = run_case(input, want, engine)?;
         report.instructions += work.instructions;
         report.tstates += work.tstates;
+        report.translated += work.translated;
         match outcome {
             Outcome::Passed => report.passed += 1,
             Outcome::Superseded(detail) => report.superseded.push(failure(detail)),
@@ -256,11 +266,13 @@ enum Outcome {
 struct Ignore {
     flags: u8,
     memptr: bool,
+    events: bool,
 }
 
 const STRICT: Ignore = Ignore {
     flags: 0,
     memptr: false,
+    events: false,
 };
 const JR_OPCODES: [u8; 5] = [0x10, 0x20, 0x28, 0x30, 0x38];
 
@@ -268,17 +280,43 @@ const JR_OPCODES: [u8; 5] = [0x10, 0x20, 0x28, 0x30, 0x38];
 struct Work {
     instructions: u64,
     tstates: u64,
+    translated: u64,
 }
 
-fn run_case(input: &Input, want: &Expected) -> (Work, Outcome) {
+/// A small code region is plenty for a case's few one-instruction blocks.
+const CASE_ARENA: usize = 256 << 10;
+
+fn run_case(input: &Input, want: &Expected, engine: Engine) -> anyhow::Result<(Work, Outcome)> {
     let mut bus = FuseBus::new(&input.memory);
-    let initial = bus.mem.clone();
+    let initial = bus.mem.data().to_vec();
     let mut cpu = Cpu::new();
     cpu.regs = input.regs;
+    let mut runner = EngineZ80Any::new(
+        engine,
+        JitConfig {
+            threshold: 1,
+            max_block_instructions: 1,
+            link: false,
+            arena_size: CASE_ARENA,
+            ..JitConfig::default()
+        },
+    )?;
+    let one = Z80Limits {
+        max_instructions: 1,
+        stop_below: 0,
+    };
     let mut instructions = 0;
     while cpu.regs.tstates < input.budget {
         let start = cpu.regs.pc;
-        cpu.step(&mut bus);
+        runner.run(&mut cpu, &mut bus, &one);
+        if let Some(report) = runner.divergence() {
+            let work = Work {
+                instructions,
+                tstates: 0,
+                translated: 0,
+            };
+            return Ok((work, Outcome::Failed(report.to_owned())));
+        }
         instructions += 1;
         let operand = start.wrapping_add(1);
         let not_taken_jr = JR_OPCODES.contains(&initial[usize::from(start)])
@@ -288,11 +326,14 @@ fn run_case(input: &Input, want: &Expected) -> (Work, Outcome) {
             bus.events.pop();
         }
     }
+    let translated = runner.stats().map_or(0, |s| s.jit_instructions);
     let work = Work {
         instructions,
         tstates: cpu.regs.tstates - input.regs.tstates,
+        translated,
     };
-    (work, judge(input, want, &cpu.regs, &bus, &initial))
+    let events = translated == 0;
+    Ok((work, judge(input, want, &cpu.regs, &bus, &initial, events)))
 }
 
 /// Compares a finished case strictly, then (for a repeating block
@@ -303,8 +344,13 @@ fn judge(
     regs: &Registers,
     bus: &FuseBus,
     initial: &[u8],
+    events: bool,
 ) -> Outcome {
-    let strict = compare(regs, bus, initial, want, STRICT);
+    let strict_or_untimed = Ignore {
+        events: !events,
+        ..STRICT
+    };
+    let strict = compare(regs, bus, initial, want, strict_or_untimed);
     let Err(detail) = strict else {
         return Outcome::Passed;
     };
@@ -319,11 +365,13 @@ fn judge(
             Ignore {
                 flags: FLAG_X | FLAG_Y | FLAG_H | FLAG_PV,
                 memptr: true,
+                ..strict_or_untimed
             }
         } else {
             Ignore {
                 flags: FLAG_X | FLAG_Y,
                 memptr: false,
+                ..strict_or_untimed
             }
         };
         if compare(regs, bus, initial, want, ignore).is_ok() {
@@ -385,9 +433,10 @@ fn compare(
             return Err(format!("{name}: expected {want}, got {got}"));
         }
     }
+    let mem = bus.mem.data();
     let changed: Vec<(u16, u8)> = (0..=0xFFFFu16)
-        .filter(|&a| bus.mem[usize::from(a)] != initial[usize::from(a)])
-        .map(|a| (a, bus.mem[usize::from(a)]))
+        .filter(|&a| mem[usize::from(a)] != initial[usize::from(a)])
+        .map(|a| (a, mem[usize::from(a)]))
         .collect();
     // FUSE lists written ranges; bytes rewritten with their old value may
     // appear there too, so only the listed bytes that differ are compared.
@@ -402,7 +451,7 @@ fn compare(
             "memory: expected changes {want_changed:02x?}, got {changed:02x?}"
         ));
     }
-    if bus.events != want.events {
+    if !ignore.events && bus.events != want.events {
         let at = bus
             .events
             .iter()
@@ -424,8 +473,9 @@ fn compare(
 }
 
 /// Flat RAM filled with DE AD BE EF that logs events as FUSE's harness does.
+#[derive(Clone)]
 struct FuseBus {
-    mem: Vec<u8>,
+    mem: MappedMemory,
     events: Vec<String>,
     /// Address of the last memory read, if the last event logged was one.
     last_read: Option<u16>,
@@ -433,13 +483,16 @@ struct FuseBus {
 
 impl FuseBus {
     fn new(memory: &[(u16, u8)]) -> Self {
-        let mut mem: Vec<u8> = [0xDE, 0xAD, 0xBE, 0xEF]
-            .into_iter()
-            .cycle()
-            .take(0x10000)
-            .collect();
+        let mut mem = MappedMemory::flat_ram();
+        let bytes = mem.data_mut();
+        for (byte, fill) in bytes
+            .iter_mut()
+            .zip([0xDE, 0xAD, 0xBE, 0xEF].into_iter().cycle())
+        {
+            *byte = fill;
+        }
         for &(addr, value) in memory {
-            mem[usize::from(addr)] = value;
+            bytes[usize::from(addr)] = value;
         }
         Self {
             mem,
@@ -476,19 +529,28 @@ impl FuseBus {
     }
 }
 
+impl MappedBus for FuseBus {
+    fn memory(&self) -> &MappedMemory {
+        &self.mem
+    }
+    fn memory_mut(&mut self) -> &mut MappedMemory {
+        &mut self.mem
+    }
+}
+
 impl BusZ80 for FuseBus {
     fn fetch_opcode(&mut self, addr: u16, _refresh: u16, now: u64) -> u8 {
-        let v = self.mem[usize::from(addr)];
+        let v = self.mem.data()[usize::from(addr)];
         self.log(now + 4, "MR", addr, Some(v));
         v
     }
     fn read(&mut self, addr: u16, now: u64) -> u8 {
-        let v = self.mem[usize::from(addr)];
+        let v = self.mem.data()[usize::from(addr)];
         self.log(now + 3, "MR", addr, Some(v));
         v
     }
     fn write(&mut self, addr: u16, value: u8, now: u64) {
-        self.mem[usize::from(addr)] = value;
+        self.mem.data_mut()[usize::from(addr)] = value;
         self.log(now + 3, "MW", addr, Some(value));
     }
     fn port_in(&mut self, port: u16, now: u64) -> u8 {
