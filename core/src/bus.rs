@@ -318,6 +318,22 @@ pub trait BusZ80 {
         let _ = (kind, addr, now);
         0
     }
+    /// The CPU is about to start an instruction (or accept an interrupt) at
+    /// T-state `now`; a bus whose lines depend on time samples them from
+    /// here.
+    #[inline(always)]
+    fn instruction_start(&mut self, now: u64) {
+        let _ = now;
+    }
+    /// Whether accesses to page `page` (`addr >> 8`) may take wait states.
+    /// Translated code does not model them: a JIT runs only while the
+    /// refresh address (I*256+R, on the bus in internal cycles) is on a
+    /// page without, and leaves such pages to the interpreter.
+    #[inline(always)]
+    fn contended_page(&self, page: u8) -> bool {
+        let _ = page;
+        false
+    }
     /// Level of the /INT line (true = asserted), sampled before each instruction.
     #[inline(always)]
     fn int_line(&self) -> bool {

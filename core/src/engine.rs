@@ -149,10 +149,28 @@ impl<B: Bus6502> Engine6502<B> for Interpreter {
 pub struct Z80Limits {
     /// Stop once this many instructions have run.
     pub max_instructions: u64,
+    /// Stop before an instruction that would start at or after this
+    /// T-state.
+    pub max_tstates: u64,
     /// Stop before an instruction at an address below this one (a
     /// machine's trap area, such as CP/M's warm boot and BDOS entry); 0
     /// for none.
     pub stop_below: u16,
+    /// Stop before an instruction at these addresses (a machine's traps
+    /// elsewhere, such as the Spectrum ROM's tape loader).
+    pub stop_at: [Option<u16>; 2],
+}
+
+impl Z80Limits {
+    /// At most `n` instructions, no other limit.
+    pub const fn instructions(n: u64) -> Self {
+        Self {
+            max_instructions: n,
+            max_tstates: u64::MAX,
+            stop_below: 0,
+            stop_at: [None; 2],
+        }
+    }
 }
 
 /// Why a Z80 run returned.
@@ -165,6 +183,8 @@ pub enum Z80StopReason {
     },
     /// [`Z80Limits::max_instructions`] instructions ran.
     InstructionLimit,
+    /// The clock reached [`Z80Limits::max_tstates`].
+    TstateLimit,
     /// The lockstep engine found the JIT and the interpreter disagreeing.
     Diverged {
         /// PC where the difference was seen.
@@ -191,16 +211,23 @@ pub trait EngineZ80<B: BusZ80> {
     fn translated_instructions(&self) -> Option<u64> {
         None
     }
+
+    /// Guest memory changed behind the engine's back (a snapshot, an
+    /// instant tape load): drop everything derived from it.
+    fn forget_code(&mut self) {}
 }
 
 impl Z80Limits {
     /// The check made before every instruction.
     #[inline(always)]
-    pub fn check(&self, pc: u16, instructions: u64) -> Option<Z80StopReason> {
-        if pc < self.stop_below {
+    pub fn check(&self, regs: &z80::Registers, instructions: u64) -> Option<Z80StopReason> {
+        let pc = regs.pc;
+        if pc < self.stop_below || self.stop_at.contains(&Some(pc)) {
             Some(Z80StopReason::ReachedStop { pc })
         } else if instructions >= self.max_instructions {
             Some(Z80StopReason::InstructionLimit)
+        } else if regs.tstates >= self.max_tstates {
+            Some(Z80StopReason::TstateLimit)
         } else {
             None
         }
@@ -211,7 +238,7 @@ impl<B: BusZ80> EngineZ80<B> for Interpreter {
     fn run(&mut self, cpu: &mut z80::Cpu, bus: &mut B, limits: &Z80Limits) -> Z80Outcome {
         let mut instructions = 0;
         let reason = loop {
-            if let Some(reason) = limits.check(cpu.regs.pc, instructions) {
+            if let Some(reason) = limits.check(&cpu.regs, instructions) {
                 break reason;
             }
             cpu.step(bus);

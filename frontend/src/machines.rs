@@ -11,7 +11,7 @@ use retrojit_core::machine::zx48::Zx48;
 use retrojit_core::machine::zx48::launch::{ROM_PATH as ZX48_ROM_PATH, launch};
 use retrojit_core::programs;
 use retrojit_translator::engine::mos6502::JitConfig;
-use retrojit_translator::engine::{Engine6502Any, EngineKind};
+use retrojit_translator::engine::{Engine6502Any, EngineKind, EngineZ80Any};
 use std::path::{Path, PathBuf};
 
 /// The NES machine as the frontend runs it: on any engine.
@@ -24,7 +24,7 @@ const MAX_IMAGE: u64 = 64 << 20;
 /// How to build a machine.
 #[derive(Clone, Debug)]
 pub struct MachineOptions {
-    /// Engine running the CPU (6502 machines; the Z80 is interpreted).
+    /// Engine running the CPU.
     pub engine: EngineKind,
     /// Translator knobs (translating engines).
     pub jit: JitConfig,
@@ -114,6 +114,12 @@ pub fn open_zx48(path: Option<&Path>, options: &MachineOptions) -> Result<Zx48La
         Some(path) => path.display().to_string(),
         None => rom_path.display().to_string(),
     })?;
+    let mut zx = zx;
+    if options.engine != EngineKind::Interp {
+        options.engine.ensure_available()?;
+        let engine = EngineZ80Any::new(options.engine, options.jit)?;
+        zx.machine_mut().set_engine(Box::new(engine));
+    }
     Ok(zx)
 }
 

@@ -62,8 +62,7 @@ pub struct RunArgs {
     /// Stop when PC reaches this address, before executing it (bare6502).
     #[arg(long, value_parser = address)]
     pub stop_at: Option<u16>,
-    /// Execution engine: interp, jit or lockstep (bare6502, nes and cpm;
-    /// zx48 runs on the interpreter).
+    /// Execution engine: interp, jit or lockstep (every machine).
     #[arg(long, default_value = "interp", value_parser = engine)]
     pub engine: EngineKind,
     /// Dispatcher entries before a block is translated.
@@ -245,9 +244,6 @@ fn run_nes(args: &RunArgs) -> Result<ExitCode> {
 }
 
 fn run_zx48(args: &RunArgs) -> Result<ExitCode> {
-    if args.engine != EngineKind::Interp {
-        bail!("the Z80 has no translator yet: use --engine interp with --machine zx48");
-    }
     let script = frame_run_script(args)?;
     let mut zx = machines::open_zx48(args.file.as_deref(), &machine_options(args))?;
     match &args.file {

@@ -28,7 +28,7 @@ pub fn is_zx48(rom: &str) -> bool {
         .any(|ext| lower.ends_with(ext))
 }
 
-/// The machine for `path`: the NES on `engine`, or the ZX Spectrum.
+/// The machine for `path` on `engine`: the NES, or the ZX Spectrum.
 fn open(path: &Path, engine: Engine, roms_dir: &Path) -> anyhow::Result<Box<dyn Machine>> {
     let image = std::fs::read(path).with_context(|| format!("{}", path.display()))?;
     let name = path.file_name().unwrap_or_default().to_string_lossy();
@@ -38,10 +38,7 @@ fn open(path: &Path, engine: Engine, roms_dir: &Path) -> anyhow::Result<Box<dyn 
             Nes::new(&image, runner, SAMPLE_RATE).with_context(|| format!("{}", path.display()))?;
         return Ok(Box::new(nes));
     }
-    if engine != Engine::Interp {
-        anyhow::bail!("{}: the Z80 runs only under interp", path.display());
-    }
-    let zx = if name.to_ascii_lowercase().ends_with(".rom") {
+    let mut zx = if name.to_ascii_lowercase().ends_with(".rom") {
         launch(&image, None, false, SAMPLE_RATE)
     } else {
         let rom_path = roms_dir.join(ZX48_ROM_PATH);
@@ -49,6 +46,10 @@ fn open(path: &Path, engine: Engine, roms_dir: &Path) -> anyhow::Result<Box<dyn 
         launch(&rom, Some((&name, &image)), false, SAMPLE_RATE)
     }
     .with_context(|| format!("{}", path.display()))?;
+    if engine != Engine::Interp {
+        let runner = crate::engine::build_z80(engine).map_err(anyhow::Error::msg)?;
+        zx.machine_mut().set_engine(Box::new(runner));
+    }
     Ok(Box::new(zx))
 }
 

@@ -151,7 +151,7 @@ impl TestSpec {
             | Self::Nestest { .. }
             | Self::Sst6502 { .. }
             | Self::Blargg { .. } => true,
-            Self::Frames { rom, .. } => !crate::frames::is_zx48(rom) || engine == Engine::Interp,
+            Self::Frames { .. } => true,
             Self::Cpm { .. } | Self::SstZ80 { .. } | Self::Fuse { .. } => true,
             Self::ZxTape { .. } => engine == Engine::Interp,
         }

@@ -72,8 +72,8 @@ fn budgets_stop_on_the_same_instruction() {
     for budget in [1, 2, 7, 100, 1001, 5000] {
         let mut machine = Cpm::load(program.name, &program.image).unwrap();
         let limits = Z80Limits {
-            max_instructions: budget,
             stop_below: 6,
+            ..Z80Limits::instructions(budget)
         };
         let (outcome, _) = compare(&machine.cpu, &machine.ram, limits, "budget");
         assert_eq!(outcome.instructions, budget);
@@ -101,8 +101,8 @@ fn self_modified_operands_are_followed() {
     cpu.regs.pc = 0x0100;
     cpu.regs.sp = 0xFE00;
     let limits = Z80Limits {
-        max_instructions: 100_000,
         stop_below: 1,
+        ..Z80Limits::instructions(100_000)
     };
     let (outcome, jit) = compare(&cpu, &ram, limits, "self-modifying loop");
     assert_eq!(outcome.reason, Z80StopReason::ReachedStop { pc: 0 });
@@ -144,10 +144,7 @@ fn random_lockstep(seeds: std::ops::Range<u64>, instructions: u64) {
         r.r = word() as u8;
         r.q = word() as u8;
         let mut lockstep = LockstepZ80::new(eager()).unwrap();
-        let limits = Z80Limits {
-            max_instructions: instructions,
-            stop_below: 0,
-        };
+        let limits = Z80Limits::instructions(instructions);
         let outcome = lockstep.run(&mut cpu, &mut ram, &limits);
         assert_eq!(
             lockstep.divergence(),

@@ -237,8 +237,8 @@ impl Cpm {
                 continue;
             }
             let limits = Z80Limits {
-                max_instructions: budget - executed,
                 stop_below: BDOS_ENTRY + 1,
+                ..Z80Limits::instructions(budget - executed)
             };
             let outcome = engine.run(&mut self.cpu, &mut self.ram, &limits);
             executed += outcome.instructions;

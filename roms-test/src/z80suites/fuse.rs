@@ -301,10 +301,7 @@ fn run_case(input: &Input, want: &Expected, engine: Engine) -> anyhow::Result<(W
             ..JitConfig::default()
         },
     )?;
-    let one = Z80Limits {
-        max_instructions: 1,
-        stop_below: 0,
-    };
+    let one = Z80Limits::instructions(1);
     let mut instructions = 0;
     while cpu.regs.tstates < input.budget {
         let start = cpu.regs.pc;

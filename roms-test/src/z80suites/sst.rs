@@ -184,10 +184,7 @@ fn run_case(
     let mut cpu = Cpu::new();
     cpu.regs = registers(&case.initial);
     let translated_before = runner.stats().map(|s| s.jit_instructions);
-    let limits = Z80Limits {
-        max_instructions: 1,
-        stop_below: 0,
-    };
+    let limits = Z80Limits::instructions(1);
     runner.run(&mut cpu, bus, &limits);
     if let Some(report) = runner.divergence() {
         return (cpu.regs.tstates, false, Err(report.to_owned()));

@@ -62,6 +62,10 @@ impl<B: BusZ80> BusZ80 for Recording<'_, B> {
     fn int_ack(&mut self, now: u64) -> u8 {
         self.ram.int_ack(now)
     }
+
+    fn instruction_start(&mut self, now: u64) {
+        self.ram.instruction_start(now);
+    }
 }
 
 impl LockstepZ80 {
@@ -129,6 +133,10 @@ fn guest_listing(memory: &MappedMemory, start: u16, len: u16) -> Vec<String> {
 impl<B: BusZ80 + MappedBus + Clone> EngineZ80<B> for LockstepZ80 {
     fn translated_instructions(&self) -> Option<u64> {
         Some(self.jit.stats().jit_instructions)
+    }
+
+    fn forget_code(&mut self) {
+        EngineZ80::<B>::forget_code(&mut self.jit);
     }
 
     fn run(&mut self, cpu: &mut Cpu, ram: &mut B, limits: &Z80Limits) -> Z80Outcome {

@@ -228,4 +228,12 @@ impl<B: BusZ80 + MappedBus + Clone> EngineZ80<B> for EngineZ80Any {
     fn translated_instructions(&self) -> Option<u64> {
         self.stats().map(|s| s.jit_instructions)
     }
+
+    fn forget_code(&mut self) {
+        match self {
+            Self::Interp(_) => {}
+            Self::Jit(e) => EngineZ80::<B>::forget_code(&mut **e),
+            Self::Lockstep(e) => EngineZ80::<B>::forget_code(&mut **e),
+        }
+    }
 }

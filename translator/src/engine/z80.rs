@@ -41,8 +41,8 @@ pub struct UnitZ80 {
 pub struct JitZ80 {
     config: JitConfig,
     cache: BlockCache,
-    /// The stop address the cache was translated for.
-    stop_below: u16,
+    /// The stop addresses the cache was translated for.
+    stops: (u16, [Option<u16>; 2]),
     /// Dispatcher entries per PC; `u16::MAX`: not translatable.
     counts: Vec<u16>,
     ctx: Box<JitContext>,
@@ -131,7 +131,7 @@ impl JitZ80 {
         Ok(Self {
             config,
             cache: BlockCache::new(config.arena_size, codegen_config(config.link), config.link)?,
-            stop_below: 0,
+            stops: (0, [None; 2]),
             counts: vec![0; 1 << 16],
             ctx: Box::new(JitContext {
                 regs: [0; Reg::COUNT],
@@ -181,18 +181,21 @@ impl JitZ80 {
         &self.cache
     }
 
-    /// Adopts the stop address for translation, dropping code translated
-    /// for another.
+    /// Adopts the stop addresses for translation, dropping code
+    /// translated for others.
     fn prepare(&mut self, limits: &Z80Limits) -> Result<(), JitMemError> {
-        if limits.stop_below != self.stop_below {
-            self.cache = BlockCache::new(
-                self.config.arena_size,
-                codegen_config(self.config.link),
-                self.config.link,
-            )?;
-            self.counts.fill(0);
-            self.stop_below = limits.stop_below;
+        let stops = (limits.stop_below, limits.stop_at);
+        if stops != self.stops {
+            self.forget_translations()?;
+            self.stops = stops;
         }
+        Ok(())
+    }
+
+    /// Drops every translation and profile.
+    pub fn forget_translations(&mut self) -> Result<(), JitMemError> {
+        self.cache.flush()?;
+        self.counts.fill(0);
         Ok(())
     }
 
@@ -221,7 +224,8 @@ impl JitZ80 {
         let inserted = loop {
             let config = LiftConfig {
                 max_instructions,
-                stop_below: self.stop_below,
+                stop_below: self.stops.0,
+                stop_at: self.stops.1,
             };
             let cache = &self.cache;
             let Some(mut block) = lift(ram.memory(), pc, &config, &|addr| {
@@ -299,25 +303,33 @@ impl JitZ80 {
         let mut instructions = 0u64;
         let mut interpret_next = false;
         let reason = loop {
-            if let Some(reason) = limits.check(cpu.regs.pc, instructions) {
+            if let Some(reason) = limits.check(&cpu.regs, instructions) {
                 break reason;
             }
             // Right after EI generated code may run: its first instruction
             // clears the EI delay as the interpreter's would, and /INT is
-            // not asserted.
-            let busy = cpu.regs.halted || (cpu.regs.iff1 && ram.int_line()) || ram.nmi_line();
+            // not asserted. With I on a contended page every internal
+            // cycle could wait: the interpreter runs.
+            ram.instruction_start(cpu.regs.tstates);
+            let busy = cpu.regs.halted
+                || (cpu.regs.iff1 && ram.int_line())
+                || ram.nmi_line()
+                || ram.contended_page(cpu.regs.i);
             if !interpret_next && !busy {
                 let block = self
                     .block_for(cpu.regs.pc, ram)
                     .unwrap_or_else(|e| panic!("JIT code memory failed: {e}"));
                 let remaining = limits.max_instructions - instructions;
                 let now = cpu.regs.tstates;
-                let deadline = now.saturating_add(remaining.saturating_mul(MIN_TSTATES));
+                let deadline = now
+                    .saturating_add(remaining.saturating_mul(MIN_TSTATES))
+                    .min(limits.max_tstates);
                 let deadline = match block {
                     Some((_, worst, count))
                         if !self.config.link && u64::from(count) <= remaining =>
                     {
-                        deadline.max(now.saturating_add(u64::from(worst)))
+                        let end = now.saturating_add(u64::from(worst));
+                        deadline.max(end.min(limits.max_tstates))
                     }
                     _ => deadline,
                 };
@@ -389,6 +401,12 @@ impl<B: BusZ80 + MappedBus> EngineZ80<B> for JitZ80 {
     fn translated_instructions(&self) -> Option<u64> {
         Some(self.stats.jit_instructions)
     }
+
+    fn forget_code(&mut self) {
+        if let Err(e) = self.forget_translations() {
+            panic!("JIT code memory failed: {e}");
+        }
+    }
 }
 
 /// The interpreter's bus while the JIT engine runs: notes writes to bytes
@@ -440,6 +458,11 @@ impl<B: BusZ80> BusZ80 for WriteWatch<'_, B> {
     #[inline]
     fn int_ack(&mut self, now: u64) -> u8 {
         self.ram.int_ack(now)
+    }
+
+    #[inline]
+    fn instruction_start(&mut self, now: u64) {
+        self.ram.instruction_start(now);
     }
 
     #[inline]

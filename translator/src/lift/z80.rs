@@ -39,6 +39,8 @@ pub struct LiftConfig {
     /// Blocks end before an address below this one (the machine's trap
     /// area; the dispatcher stops there).
     pub stop_below: u16,
+    /// Blocks end before these addresses (the machine's other traps).
+    pub stop_at: [Option<u16>; 2],
 }
 
 impl Default for LiftConfig {
@@ -46,6 +48,7 @@ impl Default for LiftConfig {
         Self {
             max_instructions: 64,
             stop_below: 0,
+            stop_at: [None; 2],
         }
     }
 }
@@ -985,7 +988,8 @@ pub fn lift(
     let mut cycles = 0u16;
     let mut worst_extra = 0u16;
     let exit = loop {
-        if index >= config.max_instructions || (index > 0 && pc < config.stop_below) {
+        let stop = pc < config.stop_below || config.stop_at.contains(&Some(pc));
+        if index >= config.max_instructions || (index > 0 && stop) {
             break Exit::Jump {
                 target: pc,
                 from: last,

@@ -59,6 +59,7 @@ impl Cpu {
     /// acceptance of a pending interrupt.
     #[inline]
     pub fn step<B: BusZ80>(&mut self, bus: &mut B) {
+        bus.instruction_start(self.regs.tstates);
         let nmi = bus.nmi_line();
         let nmi_edge = nmi && !self.nmi_level;
         self.nmi_level = nmi;

@@ -21,13 +21,20 @@
 //!   are not captured.
 //! - Save states hold the CPU, RAM, ULA, input and beeper; the inserted
 //!   tape is media and is left as it is by loading a state.
+//! - The CPU runs on the interpreter, or on an engine given with
+//!   [`Zx48::set_engine`] (the JIT): memory is a [`MappedMemory`] whose
+//!   page table maps the ROM, routes the contended pages ($4000-$7FFF:
+//!   screen, wait states) to I/O so translated code leaves them to the
+//!   interpreter, and maps the upper RAM plainly. The engine runs between
+//!   the machine's traps and never past the frame's end.
 
 use super::beeper::{Beeper, CLOCK};
 use super::keyboard::{Keyboard, kempston};
 use super::media::{Snapshot, Tape, TapePlayer};
 use super::ula::{self, FRAME_TSTATES, HEIGHT, INT_TSTATES, Video, WIDTH};
-use crate::bus::{BusZ80, Z80Cycle};
+use crate::bus::{BusZ80, MappedBus, MappedMemory, PageEntry, Z80Cycle};
 use crate::cpu::z80::{Cpu, Registers};
+use crate::engine::{EngineZ80, Z80Limits, Z80StopReason};
 use crate::machine::state::{self, StateError, fnv1a64};
 use crate::machine::{FrameReport, InputState, Machine, MachineError};
 use serde::{Deserialize, Serialize};
@@ -57,10 +64,11 @@ pub enum Zx48Error {
 }
 
 /// The Z80's bus: memory, the ULA and the devices on its ports.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Zx48Bus {
-    /// ROM at $0000-$3FFF, RAM at $4000-$FFFF.
-    mem: Box<[u8; 0x10000]>,
+    /// ROM at $0000-$3FFF, RAM at $4000-$FFFF, byte `addr` at offset
+    /// `addr`; see the module docs for the page table.
+    mem: MappedMemory,
     /// The absolute T-state the current frame started at.
     frame_start: u64,
     /// The CPU's T-state before the instruction being executed: /INT is
@@ -80,7 +88,38 @@ pub struct Zx48Bus {
     player: Option<TapePlayer>,
 }
 
+/// The Spectrum's page table: ROM, contended RAM routed to I/O (for
+/// translated code; the bus itself reads and writes every byte), RAM.
+fn zx48_memory(rom: &[u8]) -> MappedMemory {
+    let mut mem = MappedMemory::new(0x10000);
+    mem.data_mut()[..ROM_SIZE].copy_from_slice(rom);
+    for page in 0..=0xFFu8 {
+        let offset = u32::from(page) << 8;
+        let entry = match page {
+            0x00..=0x3F => PageEntry::rom(offset),
+            0x40..=0x7F => PageEntry::io(),
+            _ => PageEntry::ram(offset),
+        };
+        mem.map(page, entry);
+    }
+    mem
+}
+
 impl Zx48Bus {
+    /// The 64 KiB address space.
+    #[inline(always)]
+    fn bytes(&self) -> &[u8; 0x10000] {
+        self.mem
+            .data()
+            .try_into()
+            .expect("the Spectrum's memory is 64 KiB")
+    }
+
+    #[inline(always)]
+    fn bytes_mut(&mut self) -> &mut [u8] {
+        self.mem.data_mut()
+    }
+
     #[inline(always)]
     fn frame_t(&self, now: u64) -> u32 {
         // A frame's last instruction may run past its end: those T-states
@@ -93,19 +132,24 @@ impl Zx48Bus {
     /// Draws the picture up to absolute T-state `now`.
     fn render_to(&mut self, now: u64) {
         let t = self.frame_t(now);
-        self.video.render_to(t, &self.mem, &mut self.rgba);
+        let mem: &[u8; 0x10000] = self
+            .mem
+            .data()
+            .try_into()
+            .expect("the Spectrum's memory is 64 KiB");
+        self.video.render_to(t, mem, &mut self.rgba);
     }
 }
 
 impl BusZ80 for Zx48Bus {
     #[inline(always)]
     fn fetch_opcode(&mut self, addr: u16, _refresh: u16, _now: u64) -> u8 {
-        self.mem[usize::from(addr)]
+        self.mem.data()[usize::from(addr)]
     }
 
     #[inline(always)]
     fn read(&mut self, addr: u16, _now: u64) -> u8 {
-        self.mem[usize::from(addr)]
+        self.mem.data()[usize::from(addr)]
     }
 
     #[inline(always)]
@@ -115,7 +159,7 @@ impl BusZ80 for Zx48Bus {
                 // Screen memory: draw what the beam showed before the write.
                 self.render_to(now);
             }
-            self.mem[usize::from(addr)] = value;
+            self.bytes_mut()[usize::from(addr)] = value;
         }
     }
 
@@ -132,7 +176,7 @@ impl BusZ80 for Zx48Bus {
         } else if port & 0xE0 == 0 {
             self.kempston
         } else {
-            ula::floating_bus(&self.mem, self.frame_t(sample))
+            ula::floating_bus(self.bytes(), self.frame_t(sample))
         }
     }
 
@@ -173,6 +217,43 @@ impl BusZ80 for Zx48Bus {
     #[inline(always)]
     fn int_line(&self) -> bool {
         self.cpu_time.saturating_sub(self.frame_start) < u64::from(INT_TSTATES)
+    }
+
+    #[inline(always)]
+    fn instruction_start(&mut self, now: u64) {
+        self.cpu_time = now;
+    }
+
+    #[inline(always)]
+    fn contended_page(&self, page: u8) -> bool {
+        ula::contended(u16::from(page) << 8)
+    }
+}
+
+impl MappedBus for Zx48Bus {
+    fn memory(&self) -> &MappedMemory {
+        &self.mem
+    }
+
+    fn memory_mut(&mut self) -> &mut MappedMemory {
+        &mut self.mem
+    }
+}
+
+/// The engine a [`Zx48`] runs its CPU on when not the interpreter.
+pub type Zx48Engine = Box<dyn EngineZ80<Zx48Bus>>;
+
+/// Holds the optional engine (trait objects have no `Debug`).
+#[derive(Default)]
+struct EngineSlot(Option<Zx48Engine>);
+
+impl std::fmt::Debug for EngineSlot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "engine"
+        } else {
+            "interpreter"
+        })
     }
 }
 
@@ -278,6 +359,8 @@ pub struct Zx48 {
     tape: VecDeque<Vec<u8>>,
     /// Characters sent to RST $10 since the last [`Zx48::take_printed`].
     printed: Vec<u8>,
+    /// The engine, when not the interpreter.
+    engine: EngineSlot,
 }
 
 impl Zx48 {
@@ -287,8 +370,7 @@ impl Zx48 {
         if rom.len() != ROM_SIZE {
             return Err(Zx48Error::RomSize(rom.len()));
         }
-        let mut mem = Box::new([0u8; 0x10000]);
-        mem[..ROM_SIZE].copy_from_slice(rom);
+        let mem = zx48_memory(rom);
         let mut cpu = Cpu::new();
         power_on(&mut cpu.regs, 0);
         Ok(Self {
@@ -311,7 +393,26 @@ impl Zx48 {
             instructions: 0,
             tape: VecDeque::new(),
             printed: Vec::new(),
+            engine: EngineSlot::default(),
         })
+    }
+
+    /// Runs the CPU on `engine` from now on.
+    pub fn set_engine(&mut self, engine: Zx48Engine) {
+        self.engine = EngineSlot(Some(engine));
+    }
+
+    /// The engine, if one was set.
+    pub fn engine(&self) -> Option<&dyn EngineZ80<Zx48Bus>> {
+        self.engine.0.as_deref()
+    }
+
+    /// Memory changed behind the CPU's back: the engine drops what it
+    /// derived from it.
+    fn memory_replaced(&mut self) {
+        if let Some(engine) = self.engine.0.as_mut() {
+            engine.forget_code();
+        }
     }
 
     /// The CPU.
@@ -336,7 +437,7 @@ impl Zx48 {
 
     /// The 64 KiB address space: ROM then RAM.
     pub fn memory(&self) -> &[u8] {
-        &self.bus.mem[..]
+        self.bus.mem.data()
     }
 
     /// Writes `bytes` to RAM at `addr` (writes to the ROM are ignored).
@@ -344,9 +445,10 @@ impl Zx48 {
         for (offset, &b) in bytes.iter().enumerate() {
             let at = usize::from(addr) + offset;
             if (ROM_SIZE..0x10000).contains(&at) {
-                self.bus.mem[at] = b;
+                self.bus.bytes_mut()[at] = b;
             }
         }
+        self.memory_replaced();
     }
 
     /// The border colour (0-7).
@@ -405,12 +507,23 @@ impl Zx48 {
         self.cpu = Cpu::new();
         self.cpu.regs = snapshot.regs;
         self.cpu.regs.tstates = tstates;
-        let ram = &mut self.bus.mem[ROM_SIZE..];
+        let ram = &mut self.bus.bytes_mut()[ROM_SIZE..];
         let n = snapshot.ram.len().min(ram.len());
         ram[..n].copy_from_slice(&snapshot.ram[..n]);
         ram[n..].fill(0);
         self.bus.video.border = snapshot.border & 7;
-        self.bus.video.redraw(&self.bus.mem, &mut self.bus.rgba);
+        self.redraw();
+        self.memory_replaced();
+    }
+
+    fn redraw(&mut self) {
+        let bus = &mut self.bus;
+        let mem: &[u8; 0x10000] = bus
+            .mem
+            .data()
+            .try_into()
+            .expect("the Spectrum's memory is 64 KiB");
+        bus.video.redraw(mem, &mut bus.rgba);
     }
 
     /// Executes one instruction (or accepts an interrupt, or runs the
@@ -435,13 +548,30 @@ impl Zx48 {
         true
     }
 
-    /// Runs instructions until absolute T-state `end`.
-    fn run_until(&mut self, end: u64) -> u64 {
+    /// Runs instructions until absolute T-state `end`: on the engine
+    /// between the traps (it stops before them), stepping the interpreter
+    /// through them.
+    fn run_until(&mut self, end: u64) -> Result<u64, MachineError> {
         let mut instructions = 0;
         while self.cpu.regs.tstates < end {
+            if let Some(engine) = self.engine.0.as_mut() {
+                let limits = Z80Limits {
+                    max_tstates: end,
+                    stop_at: [Some(LD_START), Some(PRINT_A)],
+                    ..Z80Limits::instructions(u64::MAX)
+                };
+                let outcome = engine.run(&mut self.cpu, &mut self.bus, &limits);
+                instructions += outcome.instructions;
+                if let Z80StopReason::Diverged { pc } = outcome.reason {
+                    return Err(MachineError::Diverged { pc });
+                }
+                if self.cpu.regs.tstates >= end {
+                    break;
+                }
+            }
             instructions += u64::from(self.step());
         }
-        instructions
+        Ok(instructions)
     }
 
     /// The instant-load trap at [`LD_START`]: A' is the expected flag
@@ -475,9 +605,9 @@ impl Zx48 {
                 parity ^= b;
                 let at = usize::from(ix);
                 if verify {
-                    matches &= self.bus.mem[at] == b;
+                    matches &= self.bus.mem.data()[at] == b;
                 } else if at >= ROM_SIZE {
-                    self.bus.mem[at] = b;
+                    self.bus.bytes_mut()[at] = b;
                 }
                 ix = ix.wrapping_add(1);
                 de -= 1;
@@ -498,10 +628,11 @@ impl Zx48 {
         regs.a = regs.h;
         regs.f = if ok { regs.f | 1 } else { regs.f & !1 };
         let sp = regs.sp;
-        let lo = self.bus.mem[usize::from(sp)];
-        let hi = self.bus.mem[usize::from(sp.wrapping_add(1))];
+        let lo = self.bus.mem.data()[usize::from(sp)];
+        let hi = self.bus.mem.data()[usize::from(sp.wrapping_add(1))];
         regs.sp = sp.wrapping_add(2);
         regs.pc = u16::from_le_bytes([lo, hi]);
+        self.memory_replaced();
         true
     }
 
@@ -509,7 +640,7 @@ impl Zx48 {
         let bus = &self.bus;
         SavedState {
             regs: RegsState::from(&self.cpu.regs),
-            ram: bus.mem[ROM_SIZE..].to_vec(),
+            ram: bus.mem.data()[ROM_SIZE..].to_vec(),
             frame_start: bus.frame_start,
             fe: bus.fe,
             video: bus.video.clone(),
@@ -550,10 +681,15 @@ impl Machine for Zx48 {
     fn run_frame(&mut self) -> Result<FrameReport, MachineError> {
         let start = self.cpu.regs.tstates;
         let end = self.bus.frame_start + u64::from(FRAME_TSTATES);
-        let instructions = self.run_until(end);
+        let instructions = self.run_until(end)?;
         self.instructions += instructions;
         let bus = &mut self.bus;
-        bus.video.end_frame(&bus.mem, &mut bus.rgba);
+        let mem: &[u8; 0x10000] = bus
+            .mem
+            .data()
+            .try_into()
+            .expect("the Spectrum's memory is 64 KiB");
+        bus.video.end_frame(mem, &mut bus.rgba);
         bus.beeper.advance(end);
         if let Some(player) = bus.player.as_mut() {
             // The player runs lazily on reads: bring it up to date so that
@@ -614,7 +750,7 @@ impl Machine for Zx48 {
         self.cpu = Cpu::new();
         self.cpu.regs = Registers::from(&s.regs);
         let bus = &mut self.bus;
-        bus.mem[ROM_SIZE..].copy_from_slice(&s.ram);
+        bus.bytes_mut()[ROM_SIZE..].copy_from_slice(&s.ram);
         bus.frame_start = s.frame_start;
         bus.cpu_time = s.regs.tstates;
         bus.fe = s.fe;
@@ -622,7 +758,8 @@ impl Machine for Zx48 {
         bus.keyboard = s.keyboard;
         bus.kempston = s.kempston;
         bus.beeper = s.beeper.adopt(self.sample_rate, s.regs.tstates);
-        bus.video.redraw(&bus.mem, &mut bus.rgba);
+        self.redraw();
+        self.memory_replaced();
         Ok(())
     }
 
@@ -635,7 +772,7 @@ impl Machine for Zx48 {
     }
 
     fn translated_instructions(&self) -> Option<u64> {
-        None
+        self.engine().and_then(|e| e.translated_instructions())
     }
 }
 
