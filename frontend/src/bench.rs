@@ -1,5 +1,6 @@
-//! `retrojit bench`: the 6502 interpreter and the JIT on the same workloads,
-//! in one process and one binary, with every run checked.
+//! `retrojit bench`: the interpreter and the JIT on the same workloads
+//! (6502, NES, CP/M Z80, ZX Spectrum), in one process and one binary, with
+//! every run checked.
 //!
 //! A benchmark that measures a broken run is worse than none, so each run
 //! must end at its workload's success trap (and the CRC workload must leave
@@ -24,6 +25,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
+mod cpm;
 mod nes;
 mod zx;
 
@@ -48,10 +50,15 @@ pub enum WorkloadChoice {
     /// NES frames: the built-in demo, and Concentration Room and nes15
     /// from the ROM directory when present.
     Nes,
-    /// ZX Spectrum 48K frames (interpreter): BASIC's idle loop, and znake
-    /// from tape when present (needs the 48K ROM).
+    /// ZX Spectrum 48K frames: BASIC's idle loop, and znake from tape
+    /// when present (needs the 48K ROM).
     Zx,
-    /// All of them.
+    /// The built-in Z80 CRC-16 program on the CP/M machine.
+    Cpm,
+    /// The whole zexdoc exerciser on the CP/M machine (about 5.8 billion
+    /// instructions; not part of `all`), with the Z80 CRC program.
+    Zexdoc,
+    /// All of them but zexdoc.
     All,
 }
 
@@ -334,6 +341,7 @@ struct JsonReport<'a> {
     results: &'a [Measurement],
     nes: &'a [nes::NesMeasurement],
     zx48: &'a [zx::ZxMeasurement],
+    cpm: &'a [cpm::CpmMeasurement],
 }
 
 /// A one-line progress message on stderr, shown only on a terminal and
@@ -399,11 +407,20 @@ pub fn bench(args: &BenchArgs) -> Result<ExitCode> {
         Vec::new()
     };
     let zx48 = match args.workload {
-        WorkloadChoice::Zx => zx::measure_all(args.repeat, args.frames)?,
-        WorkloadChoice::All => zx::measure_all(args.repeat, args.frames).unwrap_or_else(|e| {
-            eprintln!("skipping zx48: {e:#}");
-            Vec::new()
-        }),
+        WorkloadChoice::Zx => zx::measure_all(&engines, args.repeat, args.frames)?,
+        WorkloadChoice::All => {
+            zx::measure_all(&engines, args.repeat, args.frames).unwrap_or_else(|e| {
+                eprintln!("skipping zx48: {e:#}");
+                Vec::new()
+            })
+        }
+        _ => Vec::new(),
+    };
+    let cpm = match args.workload {
+        WorkloadChoice::Cpm | WorkloadChoice::All => {
+            cpm::measure_all(&engines, args.repeat, false)?
+        }
+        WorkloadChoice::Zexdoc => cpm::measure_all(&engines, args.repeat, true)?,
         _ => Vec::new(),
     };
 
@@ -424,6 +441,10 @@ pub fn bench(args: &BenchArgs) -> Result<ExitCode> {
         println!();
         zx::print_table(&zx48);
     }
+    if !cpm.is_empty() {
+        println!();
+        cpm::print_table(&cpm);
+    }
     if let Some(path) = &args.json {
         let report = JsonReport {
             arch: std::env::consts::ARCH,
@@ -431,6 +452,7 @@ pub fn bench(args: &BenchArgs) -> Result<ExitCode> {
             results: &results,
             nes: &nes,
             zx48: &zx48,
+            cpm: &cpm,
         };
         let text = serde_json::to_string_pretty(&report).context("encoding the JSON report")?;
         std::fs::write(path, text + "\n").with_context(|| format!("{}", path.display()))?;

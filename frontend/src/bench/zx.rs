@@ -1,13 +1,14 @@
 //! The ZX Spectrum workloads of `retrojit bench`: headless frames per
 //! second and emulated Z80 MHz for the 48K ROM's BASIC idle loop and a
-//! game loaded from tape. The Z80 has no translator, so only the
-//! interpreter runs; every run must end like the first.
+//! game loaded from tape, under each engine; every run of every engine
+//! must end like the first (T-states, instructions, last frame).
 
 use super::Progress;
 use crate::machines::{MachineOptions, open_zx48, roms_dir};
 use anyhow::{Result, bail};
 use retrojit_core::machine::Machine;
 use retrojit_core::machine::state::fnv1a64;
+use retrojit_translator::engine::EngineKind;
 use serde::Serialize;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -19,6 +20,7 @@ const GAME: &str = "games/zx/znake/znake.tap";
 #[derive(Serialize, Debug)]
 pub struct ZxMeasurement {
     workload: &'static str,
+    engine: EngineKind,
     frames: u64,
     instructions: u64,
     tstates: u64,
@@ -26,11 +28,22 @@ pub struct ZxMeasurement {
     frames_per_second: f64,
     /// Emulated Z80 clock: T-states per second of host time.
     emulated_mhz: f64,
+    /// Guest instructions run as generated code, 0 to 1 (JIT).
+    jit_share: Option<f64>,
 }
 
-/// Frames, T-states, instructions and the last frame's hash of one run.
-fn timed_run(tape: Option<&PathBuf>, frames: u64) -> Result<(f64, u64, u64, u64)> {
-    let mut zx = open_zx48(tape.map(PathBuf::as_path), &MachineOptions::default())?;
+/// Seconds, T-states, instructions, the last frame's hash and the
+/// instructions run as generated code of one run.
+fn timed_run(
+    tape: Option<&PathBuf>,
+    frames: u64,
+    engine: EngineKind,
+) -> Result<(f64, u64, u64, u64, Option<u64>)> {
+    let options = MachineOptions {
+        engine,
+        ..MachineOptions::default()
+    };
+    let mut zx = open_zx48(tape.map(PathBuf::as_path), &options)?;
     let mut audio = Vec::new();
     let mut tstates = 0;
     let started = Instant::now();
@@ -45,12 +58,13 @@ fn timed_run(tape: Option<&PathBuf>, frames: u64) -> Result<(f64, u64, u64, u64)
         tstates,
         zx.instructions(),
         fnv1a64(zx.framebuffer()),
+        zx.translated_instructions(),
     ))
 }
 
-/// Times BASIC's idle loop and, when present, the game: one untimed run,
-/// then `repeat` timed ones.
-pub fn measure_all(repeat: u32, frames: u64) -> Result<Vec<ZxMeasurement>> {
+/// Times BASIC's idle loop and, when present, the game under each of
+/// `engines`: one untimed run, then `repeat` timed ones.
+pub fn measure_all(engines: &[EngineKind], repeat: u32, frames: u64) -> Result<Vec<ZxMeasurement>> {
     let progress = Progress::new();
     let game = roms_dir().join(GAME);
     let mut workloads: Vec<(&'static str, Option<PathBuf>)> = vec![("basic", None)];
@@ -61,32 +75,41 @@ pub fn measure_all(repeat: u32, frames: u64) -> Result<Vec<ZxMeasurement>> {
     }
     let mut results = Vec::new();
     for (name, tape) in workloads {
-        let mut best = f64::INFINITY;
         let mut first = None;
-        for run in 0..=repeat {
-            progress.show(&format!("zx48 {name}: run {run} of {repeat}"));
-            let (seconds, tstates, instructions, hash) = timed_run(tape.as_ref(), frames)?;
-            match first {
-                None => first = Some((tstates, instructions, hash)),
-                Some(expected) if expected != (tstates, instructions, hash) => {
-                    bail!("zx48 {name}: run {run} ended differently from the first")
+        for &engine in engines {
+            let mut best = f64::INFINITY;
+            let mut translated = None;
+            for run in 0..=repeat {
+                progress.show(&format!("zx48 {name} ({engine}): run {run} of {repeat}"));
+                let (seconds, tstates, instructions, hash, jit) =
+                    timed_run(tape.as_ref(), frames, engine)?;
+                match first {
+                    None => first = Some((tstates, instructions, hash)),
+                    Some(expected) if expected != (tstates, instructions, hash) => {
+                        bail!(
+                            "zx48 {name}: run {run} under {engine} ended differently from the first"
+                        )
+                    }
+                    Some(_) => {}
                 }
-                Some(_) => {}
+                translated = jit;
+                if run > 0 {
+                    best = best.min(seconds);
+                }
             }
-            if run > 0 {
-                best = best.min(seconds);
-            }
+            let (tstates, instructions, _) = first.expect("at least one run");
+            results.push(ZxMeasurement {
+                workload: name,
+                engine,
+                frames,
+                instructions,
+                tstates,
+                best_seconds: best,
+                frames_per_second: frames as f64 / best,
+                emulated_mhz: tstates as f64 / best / 1e6,
+                jit_share: translated.map(|t| t as f64 / instructions as f64),
+            });
         }
-        let (tstates, instructions, _) = first.expect("at least one run");
-        results.push(ZxMeasurement {
-            workload: name,
-            frames,
-            instructions,
-            tstates,
-            best_seconds: best,
-            frames_per_second: frames as f64 / best,
-            emulated_mhz: tstates as f64 / best / 1e6,
-        });
     }
     Ok(results)
 }
@@ -94,19 +117,23 @@ pub fn measure_all(repeat: u32, frames: u64) -> Result<Vec<ZxMeasurement>> {
 /// The table of ZX Spectrum results.
 pub fn print_table(results: &[ZxMeasurement]) {
     println!(
-        "{:<8} {:<7} {:>7} {:>13} {:>9} {:>9} {:>9}",
-        "zx48", "engine", "frames", "instructions", "best s", "frames/s", "Z80 MHz"
+        "{:<8} {:<9} {:>7} {:>13} {:>9} {:>9} {:>9} {:>9}",
+        "zx48", "engine", "frames", "instructions", "best s", "frames/s", "Z80 MHz", "JIT share"
     );
     for m in results {
+        let share = m
+            .jit_share
+            .map_or(String::from("-"), |s| format!("{:.1}%", s * 100.0));
         println!(
-            "{:<8} {:<7} {:>7} {:>13} {:>9.3} {:>9.1} {:>9.1}",
+            "{:<8} {:<9} {:>7} {:>13} {:>9.3} {:>9.1} {:>9.1} {:>9}",
             m.workload,
-            "interp",
+            m.engine.name(),
             m.frames,
             super::grouped(m.instructions),
             m.best_seconds,
             m.frames_per_second,
-            m.emulated_mhz
+            m.emulated_mhz,
+            share
         );
     }
     println!("(the real machine: 50.08 frames/s, 3.5 MHz)");
