@@ -915,16 +915,7 @@ impl Lifter<'_> {
         let sp = self.select(mask, pushed, z(Z80Reg::Sp))?;
         self.set(Z80Reg::Sp, sp)?;
         self.set(Z80Reg::Wz, Operand::Imm(target.into()))?;
-        Ok(Flow::End(Exit::Branch {
-            cond: Cond {
-                flag: Reg::Z80(Z80Reg::Cond),
-                set: true,
-            },
-            taken: target,
-            not_taken: self.next_pc,
-            taken_cycles: u8::try_from(extra).map_err(|_| Unliftable)?,
-            from: self.pc,
-        }))
+        self.branch(z(Z80Reg::Cond), true, target, extra)
     }
 
     fn accumulator_helper(&mut self, helper: Helper) -> Lift<()> {

@@ -105,14 +105,19 @@ fn zx48_memory(rom: &[u8]) -> MappedMemory {
     mem
 }
 
+/// The whole address space as the ULA reads it.
+#[inline(always)]
+fn address_space(mem: &MappedMemory) -> &[u8; 0x10000] {
+    mem.data()
+        .try_into()
+        .expect("the Spectrum's memory is 64 KiB")
+}
+
 impl Zx48Bus {
     /// The 64 KiB address space.
     #[inline(always)]
     fn bytes(&self) -> &[u8; 0x10000] {
-        self.mem
-            .data()
-            .try_into()
-            .expect("the Spectrum's memory is 64 KiB")
+        address_space(&self.mem)
     }
 
     #[inline(always)]
@@ -132,12 +137,8 @@ impl Zx48Bus {
     /// Draws the picture up to absolute T-state `now`.
     fn render_to(&mut self, now: u64) {
         let t = self.frame_t(now);
-        let mem: &[u8; 0x10000] = self
-            .mem
-            .data()
-            .try_into()
-            .expect("the Spectrum's memory is 64 KiB");
-        self.video.render_to(t, mem, &mut self.rgba);
+        self.video
+            .render_to(t, address_space(&self.mem), &mut self.rgba);
     }
 }
 
@@ -518,12 +519,7 @@ impl Zx48 {
 
     fn redraw(&mut self) {
         let bus = &mut self.bus;
-        let mem: &[u8; 0x10000] = bus
-            .mem
-            .data()
-            .try_into()
-            .expect("the Spectrum's memory is 64 KiB");
-        bus.video.redraw(mem, &mut bus.rgba);
+        bus.video.redraw(address_space(&bus.mem), &mut bus.rgba);
     }
 
     /// Executes one instruction (or accepts an interrupt, or runs the
@@ -684,12 +680,7 @@ impl Machine for Zx48 {
         let instructions = self.run_until(end)?;
         self.instructions += instructions;
         let bus = &mut self.bus;
-        let mem: &[u8; 0x10000] = bus
-            .mem
-            .data()
-            .try_into()
-            .expect("the Spectrum's memory is 64 KiB");
-        bus.video.end_frame(mem, &mut bus.rgba);
+        bus.video.end_frame(address_space(&bus.mem), &mut bus.rgba);
         bus.beeper.advance(end);
         if let Some(player) = bus.player.as_mut() {
             // The player runs lazily on reads: bring it up to date so that
