@@ -114,6 +114,40 @@ fn self_modified_operands_are_followed() {
     );
 }
 
+/// LD HL,$0200 / LD DE,$0300 / LD BC,$0100 / LDIR / LDDR back over it /
+/// JP 0: each repeat is a pass of a block that branches to itself, so the
+/// copy runs as a linked host loop.
+#[test]
+fn block_copies_loop_in_generated_code() {
+    let mut ram = Ram64::new();
+    let code = [
+        0x21, 0x00, 0x02, // LD HL,$0200
+        0x11, 0x00, 0x03, // LD DE,$0300
+        0x01, 0x00, 0x01, // LD BC,$0100
+        0xED, 0xB0, // LDIR
+        0x21, 0xFF, 0x03, // LD HL,$03FF
+        0x11, 0x7F, 0x04, // LD DE,$047F
+        0x01, 0x80, 0x00, // LD BC,$0080
+        0xED, 0xB8, // LDDR
+        0xC3, 0x00, 0x00, // JP 0
+    ];
+    ram.bytes_mut()[0x100..0x100 + code.len()].copy_from_slice(&code);
+    for (i, byte) in ram.bytes_mut()[0x200..0x300].iter_mut().enumerate() {
+        *byte = (i as u8).wrapping_mul(7);
+    }
+    let mut cpu = Cpu::new();
+    cpu.regs.pc = 0x0100;
+    let limits = Z80Limits {
+        stop_below: 1,
+        ..Z80Limits::instructions(10_000)
+    };
+    let (outcome, jit) = compare(&cpu, &ram, limits, "LDIR/LDDR");
+    assert_eq!(outcome.reason, Z80StopReason::ReachedStop { pc: 0 });
+    let stats = jit.stats();
+    assert!(stats.jit_share() > 0.95, "{stats}");
+    assert!(stats.entries < 20, "the repeats are linked: {stats}");
+}
+
 fn next(seed: &mut u64) -> u64 {
     *seed ^= *seed << 13;
     *seed ^= *seed >> 7;

@@ -142,7 +142,7 @@ impl Reg {
 pub struct Tmp(pub u8);
 
 /// Most temporaries one guest instruction may define.
-pub const MAX_TMPS: u8 = 32;
+pub const MAX_TMPS: u8 = 64;
 
 /// Where an op reads a value from.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]

@@ -20,14 +20,16 @@
 //!
 //! Not lifted (the block ends before them and the interpreter runs them):
 //! I/O, interrupt control (DI, EI, IM, RETN, RETI, HALT), LD A,I / LD A,R /
-//! LD I,A / LD R,A, block instructions, RRD/RLD, EX (SP),rr,
+//! LD I,A / LD R,A, the compare and I/O block instructions (the LDI family
+//! is lifted, a repeat branching back to itself), RRD/RLD, EX (SP),rr,
 //! repeated index prefixes, and jumps whose operand is self-modified.
 
 use crate::ir::{Addr as IrAddr, BinOp, Block, Cond, Dst, Exit, Helper, MAX_TMPS, Op, Operand};
 use crate::ir::{Reg, Tmp, Z80Reg};
 use retrojit_core::bus::{BusZ80, MappedMemory};
 use retrojit_core::cpu::z80::decode::{
-    Addr, AluOp, BASE, CB, Cond as ZCond, DD, DDCB, ED, FD, FDCB, Instr, Loc8, Prefix, Reg8, Reg16,
+    Addr, AluOp, BASE, Block as BlockInstr, BlockKind, CB, Cond as ZCond, DD, DDCB, ED, FD, FDCB,
+    Instr, Loc8, Prefix, Reg8, Reg16,
 };
 use retrojit_core::cpu::z80::{Cpu, disasm};
 
@@ -156,22 +158,27 @@ impl BusZ80 for TimingBus {
 
 /// T-states of the instruction at `pc` as the interpreter spends them:
 /// (condition false, condition true). Flags all clear and all set, with B
-/// 1 and 2 for DJNZ, give one outcome each for every condition.
+/// 1 and 2 for DJNZ, give one outcome each for every condition; BC = 1
+/// stops a repeating block instruction, BC = $0100 repeats it.
 fn timing(memory: &MappedMemory, pc: u16) -> (u16, u16) {
     let mut bytes = [0; 4];
     for (i, b) in bytes.iter_mut().enumerate() {
         *b = memory.read(pc.wrapping_add(i as u16)).unwrap_or(0);
     }
-    let run = |f: u8, b: u8| {
+    let run = |f: u8, b: u8, c: u8| {
         let mut cpu = Cpu::new();
         cpu.regs.pc = pc;
         cpu.regs.f = f;
         cpu.regs.b = b;
+        cpu.regs.c = c;
         cpu.step(&mut TimingBus { pc, bytes });
         cpu.regs.tstates as u16
     };
-    let (x, y) = (run(0x00, 1), run(0xFF, 2));
-    (x.min(y), x.max(y))
+    let runs = [run(0x00, 1, 0), run(0xFF, 2, 0), run(0x00, 0, 1)];
+    let (min, max) = runs
+        .iter()
+        .fold((u16::MAX, 0), |(lo, hi), &t| (lo.min(t), hi.max(t)));
+    (min, max)
 }
 
 /// How an instruction continues.
@@ -790,6 +797,12 @@ impl Lifter<'_> {
                     from: self.pc,
                 }));
             }
+            Instr::Block(
+                b @ BlockInstr {
+                    kind: BlockKind::Ld,
+                    ..
+                },
+            ) => return self.block_load(b, taken_extra),
             Instr::CallCc(c) => {
                 let target = self.const16(d.imm_at)?;
                 return self.call_conditional(c, target, taken_extra);
@@ -916,6 +929,86 @@ impl Lifter<'_> {
         self.set(Z80Reg::Sp, sp)?;
         self.set(Z80Reg::Wz, Operand::Imm(target.into()))?;
         self.branch(z(Z80Reg::Cond), true, target, extra)
+    }
+
+    /// Emits `r = v` at once (after the instruction's last possible side
+    /// exit), instead of queueing it.
+    fn put(&mut self, r: Z80Reg, v: Operand) {
+        self.emit(Op::Mov { dst: zd(r), src: v });
+    }
+
+    /// `pair += delta` (16 bits) for a pair held as two bytes, at once.
+    fn step_pair(&mut self, hi: Z80Reg, lo: Z80Reg, delta: u32) -> Lift<()> {
+        let v = self.pair(z(hi), z(lo))?;
+        let v = self.add16(v, delta)?;
+        let h = self.high(v)?;
+        let l = self.low(v)?;
+        self.put(hi, h);
+        self.put(lo, l);
+        Ok(())
+    }
+
+    /// LDI, LDD, LDIR, LDDR: one step. A repeating one whose counter has not
+    /// run out branches back to itself (the linker makes that a host loop;
+    /// each pass re-checks the cycle budget at the block's entry, where the
+    /// interpreter would take an interrupt). After the load and the write
+    /// probes nothing can leave the block, so registers are written at once
+    /// and few temporaries are live.
+    fn block_load(&mut self, b: BlockInstr, repeat_extra: u16) -> Lift<Flow> {
+        let hl = self.get16(Reg16::Hl)?;
+        let v = self.load(hl)?;
+        let de = self.get16(Reg16::De)?;
+        // A repeat resumes on itself, a last step after it: a store into
+        // translated code leaves before the instruction instead, for the
+        // interpreter to run it.
+        self.emit(Op::ProbeWrite { addr: de });
+        self.emit(Op::CodeProbe { addr: de });
+        self.emit(Op::Store {
+            addr: IrAddr::Dynamic(de),
+            src: v,
+        });
+        // X/Y from the byte moved plus A: bit 3 and bit 1 (as bit 5).
+        let sum = self.bin(BinOp::Add, v, z(Z80Reg::A))?;
+        let bit3 = self.and(sum, 0x08)?;
+        let shifted = self.bin(BinOp::Shl, sum, Operand::Imm(4))?;
+        let bit5 = self.and(shifted, 0x20)?;
+        let xy = self.bin(BinOp::Or, bit3, bit5)?;
+        let delta = if b.decrement { 0xFFFF } else { 1 };
+        self.step_pair(Z80Reg::H, Z80Reg::L, delta)?;
+        self.step_pair(Z80Reg::D, Z80Reg::E, delta)?;
+        self.step_pair(Z80Reg::B, Z80Reg::C, 0xFFFF)?;
+        // 1 when BC is not zero now (P/V, and the repeat), kept in the
+        // condition location so that few temporaries stay live.
+        let any = self.bin(BinOp::Or, z(Z80Reg::B), z(Z80Reg::C))?;
+        let biased = self.bin(BinOp::Add, any, Operand::Imm(0xFF))?;
+        let nonzero = self.bin(BinOp::Shr, biased, Operand::Imm(8))?;
+        self.put(Z80Reg::Cond, nonzero);
+        let kept = self.and(z(Z80Reg::F), 0xC1)?;
+        let pv = self.bin(BinOp::Shl, z(Z80Reg::Cond), Operand::Imm(2))?;
+        let with_pv = self.bin(BinOp::Or, kept, pv)?;
+        let flags = self.bin(BinOp::Or, with_pv, xy)?;
+        if !b.repeat {
+            self.set_flags(flags)?;
+            return Ok(Flow::Next);
+        }
+        // Repeating, X/Y come from the rewound PC's high byte and MEMPTR
+        // becomes PC+1. (Each select recomputes its mask from the
+        // condition location: the x86-64 backend has four temporaries.)
+        let rewound_xy = u32::from(self.pc >> 8) & 0x28;
+        let without_xy = self.and(flags, 0xD7)?;
+        let rewound = self.bin(BinOp::Or, without_xy, Operand::Imm(rewound_xy))?;
+        let mask = self.mask(z(Z80Reg::Cond), true)?;
+        let flags = self.select(mask, rewound, flags)?;
+        self.set_flags(flags)?;
+        let mask = self.mask(z(Z80Reg::Cond), true)?;
+        let wz = self.select(
+            mask,
+            Operand::Imm(u32::from(self.pc.wrapping_add(1))),
+            z(Z80Reg::Wz),
+        )?;
+        self.set(Z80Reg::Wz, wz)?;
+        let here = self.pc;
+        self.branch(z(Z80Reg::Cond), true, here, repeat_extra)
     }
 
     fn accumulator_helper(&mut self, helper: Helper) -> Lift<()> {
