@@ -151,14 +151,10 @@ enum SstCpu {
 }
 
 impl Command {
-    /// Whether the command runs Z80 code, which only the interpreter can.
-    /// Z80 work the JIT does not run yet (CP/M programs it does).
+    /// Whether the command runs only under the interpreter (the
+    /// Spectrum's tape-loading check).
     fn is_interp_only_z80(&self) -> bool {
-        match self {
-            Self::Cpm { .. } | Self::Fuse { .. } | Self::Sst { .. } => false,
-            Self::Zx { .. } => true,
-            Self::Klaus { .. } | Self::Nestest { .. } | Self::Blargg { .. } => false,
-        }
+        matches!(self, Self::Zx { .. })
     }
 }
 

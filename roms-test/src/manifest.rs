@@ -137,14 +137,12 @@ pub enum TestSpec {
     },
 }
 
-/// Why a Z80 suite other than a CP/M program cannot run under the JIT or
-/// lockstep engines.
-pub const Z80_INTERP_ONLY: &str =
-    "the Z80 JIT does not run the ZX Spectrum yet: its suites run only under interp";
+/// Why a suite cannot run under the JIT or lockstep engines.
+pub const Z80_INTERP_ONLY: &str = "the ZX Spectrum tape-loading suites run only under interp";
 
 impl TestSpec {
-    /// Whether this kind of test can run under `engine`: the JIT (and so
-    /// lockstep, which checks it) does not run the ZX Spectrum yet.
+    /// Whether this kind of test can run under `engine`: the tape-loading
+    /// suites run only under the interpreter.
     pub fn runs_under(&self, engine: Engine) -> bool {
         match self {
             Self::Bare6502 { .. }
