@@ -11,7 +11,7 @@ use retrojit_core::machine::zx48::Zx48;
 use retrojit_core::machine::zx48::launch::{ROM_PATH as ZX48_ROM_PATH, launch};
 use retrojit_core::programs;
 use retrojit_translator::engine::mos6502::JitConfig;
-use retrojit_translator::engine::{Engine6502Any, EngineKind, EngineZ80Any};
+use retrojit_translator::engine::{Engine6502Any, EngineKind, EngineZ80Any, JitDebug};
 use std::path::{Path, PathBuf};
 
 /// The NES machine as the frontend runs it: on any engine.
@@ -36,6 +36,10 @@ pub struct MachineOptions {
     /// Play ZX Spectrum tapes as signal through the ROM's loader instead of
     /// loading their blocks instantly.
     pub tape_realtime: bool,
+    /// Dump every translated block into this directory.
+    pub jit_dump: Option<PathBuf>,
+    /// Write a `perf` map naming generated code.
+    pub perf_map: bool,
 }
 
 impl Default for MachineOptions {
@@ -46,6 +50,8 @@ impl Default for MachineOptions {
             sample_rate: 48_000,
             zx_rom: None,
             tape_realtime: false,
+            jit_dump: None,
+            perf_map: false,
         }
     }
 }
@@ -117,10 +123,34 @@ pub fn open_zx48(path: Option<&Path>, options: &MachineOptions) -> Result<Zx48La
     let mut zx = zx;
     if options.engine != EngineKind::Interp {
         options.engine.ensure_available()?;
-        let engine = EngineZ80Any::new(options.engine, options.jit)?;
+        let mut engine = EngineZ80Any::new(options.engine, options.jit)?;
+        attach_debug_output(options, engine.debug_mut())?;
         zx.machine_mut().set_engine(Box::new(engine));
     }
     Ok(zx)
+}
+
+/// Turns on the block dumps and the `perf` map `options` ask for; `debug`
+/// is `None` for engines that do not translate.
+pub fn attach_debug_output(options: &MachineOptions, debug: Option<&mut JitDebug>) -> Result<()> {
+    match debug {
+        Some(debug) => {
+            if let Some(dir) = &options.jit_dump {
+                debug
+                    .dump_blocks_to(dir.clone())
+                    .with_context(|| format!("--jit-dump {}", dir.display()))?;
+            }
+            if options.perf_map {
+                let path = debug.write_perf_map().context("--perf-map")?;
+                eprintln!("perf map: {}", path.display());
+            }
+        }
+        None if options.jit_dump.is_some() || options.perf_map => {
+            bail!("--jit-dump and --perf-map need --engine jit or lockstep")
+        }
+        None => {}
+    }
+    Ok(())
 }
 
 /// The ROM directory: `$RETROJIT_ROMS`, else `../shared/roms` next to the

@@ -197,31 +197,14 @@ fn jit_config(args: &RunArgs) -> JitConfig {
 
 fn build_engine(args: &RunArgs) -> Result<Engine6502Any> {
     let mut engine = Engine6502Any::new(args.engine, Variant::Nmos, jit_config(args))?;
-    attach_debug_output(args, &mut engine)?;
+    machines::attach_debug_output(&machine_options(args), engine.debug_mut())?;
     Ok(engine)
-}
-
-/// --jit-dump and --perf-map.
-fn attach_debug_output(args: &RunArgs, engine: &mut Engine6502Any) -> Result<()> {
-    if let Some(jit) = engine.jit_mut() {
-        if let Some(dir) = &args.jit_dump {
-            jit.dump_blocks_to(dir.clone())
-                .with_context(|| format!("--jit-dump {}", dir.display()))?;
-        }
-        if args.perf_map {
-            let path = jit.write_perf_map().context("--perf-map")?;
-            eprintln!("perf map: {}", path.display());
-        }
-    } else if args.jit_dump.is_some() || args.perf_map {
-        bail!("--jit-dump and --perf-map need --engine jit or lockstep");
-    }
-    Ok(())
 }
 
 fn run_nes(args: &RunArgs) -> Result<ExitCode> {
     let script = frame_run_script(args)?;
     let mut nes = machines::open_nes(args.file.as_deref(), &machine_options(args))?;
-    attach_debug_output(args, nes.engine_mut())?;
+    machines::attach_debug_output(&machine_options(args), nes.engine_mut().debug_mut())?;
     match &args.file {
         Some(file) => println!(
             "{}: NES, mapper {}",
@@ -268,6 +251,8 @@ fn machine_options(args: &RunArgs) -> MachineOptions {
         jit: jit_config(args),
         zx_rom: args.rom.clone(),
         tape_realtime: args.tape_realtime,
+        jit_dump: args.jit_dump.clone(),
+        perf_map: args.perf_map,
         ..MachineOptions::default()
     }
 }
@@ -421,6 +406,7 @@ fn run_cpm(args: &RunArgs) -> Result<ExitCode> {
     let name = file.display().to_string();
     let mut machine = Cpm::load(&name, &image)?;
     let mut engine = EngineZ80Any::new(args.engine, jit_config(args))?;
+    machines::attach_debug_output(&machine_options(args), engine.debug_mut())?;
     let started = Instant::now();
     let mut stdout = std::io::stdout().lock();
     machine.run_for_with(&mut engine, args.cycles.unwrap_or(u64::MAX), &mut stdout)?;

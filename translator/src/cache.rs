@@ -14,6 +14,7 @@
 //! - A full arena is reset and the cache starts over.
 
 use crate::backend::host::mos6502::{ISA, emit_block, emit_runtime};
+use crate::backend::shape::MemoryShape;
 use crate::backend::{CodegenConfig, Emitted, Runtime};
 use crate::ir::{Addr, Block, Op};
 use crate::jitmem::{Arena, Entry, JitMemError};
@@ -128,6 +129,10 @@ pub struct BlockCache {
     dynamic_operands: BitVec<u8, Lsb0>,
     page_invalidations: [u32; 256],
     interpreted_pages: [bool; 256],
+    /// The memory mapping generation and whole-space shape the live blocks
+    /// were compiled under; `None` when there are none (a new mapping is
+    /// then adopted as it is).
+    mapping: Option<(u64, MemoryShape)>,
     codegen: CodegenConfig,
     link: bool,
     /// Counters.
@@ -174,6 +179,7 @@ impl BlockCache {
             dynamic_operands: bitvec![u8, Lsb0; 0; 1 << 16],
             page_invalidations: [0; 256],
             interpreted_pages: [false; 256],
+            mapping: None,
             codegen,
             link,
             stats: CacheStats::default(),
@@ -232,6 +238,7 @@ impl BlockCache {
     /// Compiles and installs `block`. Returns false when the backend cannot
     /// compile it (the interpreter keeps running that code).
     pub fn insert(&mut self, block: &Block, memory: &MappedMemory) -> Result<bool, JitMemError> {
+        self.follow_remaps(memory)?;
         let started = std::time::Instant::now();
         let emitted = match emit_block(block, memory, self.codegen) {
             Ok(emitted) => emitted,
@@ -422,6 +429,31 @@ impl BlockCache {
         Ok(())
     }
 
+    /// Drops what the machine's remaps since the last look made stale:
+    /// every block translated from or through a remapped page, or all of
+    /// them when a remap broke a whole-space promise the code relies on
+    /// (see [`MemoryShape`]).
+    pub fn follow_remaps(&mut self, memory: &MappedMemory) -> Result<(), JitMemError> {
+        let generation = memory.generation();
+        match self.mapping {
+            Some((seen, _)) if seen == generation => return Ok(()),
+            Some((seen, shape)) => {
+                let now = MemoryShape::of(memory);
+                if shape.holds_in(now) {
+                    let remapped: Vec<u8> = memory.remapped_since(seen).collect();
+                    for page in remapped {
+                        self.invalidate_page(page)?;
+                    }
+                } else {
+                    self.flush()?;
+                }
+                self.mapping = Some((generation, now));
+            }
+            None => self.mapping = Some((generation, MemoryShape::of(memory))),
+        }
+        Ok(())
+    }
+
     /// The machine remapped `page`: every block that read code or data
     /// through it goes.
     pub fn invalidate_page(&mut self, page: u8) -> Result<(), JitMemError> {
@@ -504,6 +536,7 @@ impl BlockCache {
         self.pending.clear();
         self.code_map.fill(false);
         self.dynamic_operands.fill(false);
+        self.mapping = None;
         self.stats.flushes += 1;
         Ok(())
     }

@@ -9,17 +9,35 @@
 //! 4. counter merging: the Z80's per-instruction R increments are added
 //!    once where the block may leave (or R is read), not per instruction.
 //!
+//! Where the memory's [`MemoryShape`] promises that no page routes reads
+//! (or writes) to I/O, memory accesses cannot leave the block: their
+//! probes go first, so the later passes see longer stretches without
+//! exits. The block cache drops code compiled under a promise a remap
+//! breaks.
+//!
 //! Every pass preserves the block's observable behaviour, which the
 //! lifter's differential test checks through the IR evaluator.
 
+use crate::backend::shape::MemoryShape;
 use crate::ir::{Addr, BinOp, Block, Dst, Exit, MAX_TMPS, Op, Operand, Reg, Z80Reg};
 
-/// Runs every pass on `block`.
-pub fn optimize(block: &mut Block) {
+/// Runs every pass on `block`, compiled for memory of `shape`
+/// (`MemoryShape::default()` promises nothing).
+pub fn optimize(block: &mut Block, shape: MemoryShape) {
     fold_constants(block);
-    eliminate_dead_flags(block);
-    eliminate_dead_temporaries(block);
-    merge_counter_increments(block);
+    drop_unneeded_probes(block, shape);
+    eliminate_dead_flags(block, shape);
+    eliminate_dead_temporaries(block, shape);
+    merge_counter_increments(block, shape);
+}
+
+/// Deletes the probes of accesses that cannot reach I/O.
+pub fn drop_unneeded_probes(block: &mut Block, shape: MemoryShape) {
+    block.ops.retain(|op| match op {
+        Op::ProbeRead { .. } => !shape.reads.plain,
+        Op::ProbeWrite { .. } => !shape.writes.plain,
+        _ => true,
+    });
 }
 
 /// Known constant values of temporaries and guest registers.
@@ -128,6 +146,20 @@ pub fn fold_constants(block: &mut Block) {
                     _ => known.set(*dst, None),
                 }
             }
+            Op::Lookup { dst, table, index } => {
+                known.fold(index);
+                match *index {
+                    Operand::Imm(i) => {
+                        let (dst, v) = (*dst, u32::from(table.get(i as u8)));
+                        *op = Op::Mov {
+                            dst,
+                            src: Operand::Imm(v),
+                        };
+                        known.set(dst, Some(v));
+                    }
+                    _ => known.set(*dst, None),
+                }
+            }
             Op::PackP { dst } => known.set(*dst, None),
             Op::UnpackP { src } => {
                 known.fold(src);
@@ -199,17 +231,20 @@ fn reads_flag(operand: Operand, live: &mut FlagSet) {
 }
 
 /// The location an op writes, if it is a pure computation of one value.
-/// Loads from pages the lifter resolved as memory have no side effects.
-fn pure_dst(op: &Op) -> Option<Dst> {
+/// Loads from pages the lifter resolved as memory, or from anywhere when
+/// no page reads I/O, have no side effects.
+fn pure_dst(op: &Op, shape: MemoryShape) -> Option<Dst> {
     match op {
         Op::Load {
             dst,
             addr: Addr::Page { .. },
         } => Some(*dst),
+        Op::Load { dst, .. } if shape.reads.plain => Some(*dst),
         Op::Mov { dst, .. }
         | Op::Bin { dst, .. }
         | Op::Bit { dst, .. }
         | Op::Overflow { dst, .. }
+        | Op::Lookup { dst, .. }
         | Op::PackP { dst }
         | Op::Helper { dst, .. } => Some(*dst),
         _ => None,
@@ -218,27 +253,28 @@ fn pure_dst(op: &Op) -> Option<Dst> {
 
 /// Whether the block may leave at this op with the state as it is (all
 /// flags then matter).
-fn may_leave(op: &Op) -> bool {
-    matches!(
-        op,
+fn may_leave(op: &Op, shape: MemoryShape) -> bool {
+    match op {
         Op::Load {
             addr: Addr::Dynamic(_),
             ..
-        } | Op::ProbeRead { .. }
-            | Op::ProbeWrite { .. }
-            | Op::CodeCheck { .. }
-            | Op::CodeProbe { .. }
-            | Op::IrqCheck
-    )
+        } => !shape.reads.plain,
+        Op::ProbeRead { .. }
+        | Op::ProbeWrite { .. }
+        | Op::CodeCheck { .. }
+        | Op::CodeProbe { .. }
+        | Op::IrqCheck => true,
+        _ => false,
+    }
 }
 
 /// Deletes flag writes that are overwritten before being read.
-pub fn eliminate_dead_flags(block: &mut Block) {
+pub fn eliminate_dead_flags(block: &mut Block, shape: MemoryShape) {
     // Everything is live at the exit: the next block or the interpreter reads it.
     let mut live = FlagSet::ALL;
     let mut keep = vec![true; block.ops.len()];
     for (i, op) in block.ops.iter().enumerate().rev() {
-        if may_leave(op) || matches!(op, Op::PackP { .. }) {
+        if may_leave(op, shape) || matches!(op, Op::PackP { .. }) {
             live = FlagSet::ALL;
         }
         if let Op::UnpackP { src } = op {
@@ -248,7 +284,7 @@ pub fn eliminate_dead_flags(block: &mut Block) {
             reads_flag(*src, &mut live);
             continue;
         }
-        if let Some(Dst::Reg(r)) = pure_dst(op)
+        if let Some(Dst::Reg(r)) = pure_dst(op, shape)
             && is_flag(r)
         {
             if !live.contains(r) {
@@ -266,7 +302,7 @@ pub fn eliminate_dead_flags(block: &mut Block) {
 }
 
 /// Deletes pure ops whose temporary result is never used.
-pub fn eliminate_dead_temporaries(block: &mut Block) {
+pub fn eliminate_dead_temporaries(block: &mut Block, shape: MemoryShape) {
     let mut used = [false; MAX_TMPS as usize];
     if let Exit::Indirect {
         target: Operand::Tmp(t),
@@ -282,7 +318,7 @@ pub fn eliminate_dead_temporaries(block: &mut Block) {
             used = [false; MAX_TMPS as usize];
             continue;
         }
-        if let Some(Dst::Tmp(t)) = pure_dst(op) {
+        if let Some(Dst::Tmp(t)) = pure_dst(op, shape) {
             if !used[usize::from(t.0)] {
                 keep[i] = false;
                 continue;
@@ -303,7 +339,7 @@ pub fn eliminate_dead_temporaries(block: &mut Block) {
 /// per instruction) into one add, placed before the next op that may
 /// leave the block or reads R, or at the block's end. An exit before an
 /// instruction then sees exactly the earlier instructions' increments.
-pub fn merge_counter_increments(block: &mut Block) {
+pub fn merge_counter_increments(block: &mut Block, shape: MemoryShape) {
     const R: Reg = Reg::Z80(Z80Reg::R);
     let is_increment = |op: &Op| {
         matches!(
@@ -336,7 +372,7 @@ pub fn merge_counter_increments(block: &mut Block) {
             pending += k;
             continue;
         }
-        if pending > 0 && (may_leave(&op) || op.sources().any(|s| s == Operand::Reg(R))) {
+        if pending > 0 && (may_leave(&op, shape) || op.sources().any(|s| s == Operand::Reg(R))) {
             ops.push(add(pending));
             pending = 0;
         }

@@ -9,6 +9,7 @@ mod common;
 
 use common::{TestBus, random_program};
 use retrojit_core::cpu::mos6502::Variant;
+use retrojit_translator::backend::shape::MemoryShape;
 use retrojit_translator::backend::{CodegenConfig, Emitted, aarch64, x86_64};
 use retrojit_translator::lift::mos6502::{LiftConfig, lift};
 use retrojit_translator::opt::optimize;
@@ -36,7 +37,7 @@ fn every_lifted_block_compiles_to_decodable_code() {
                     continue;
                 };
                 if optimized {
-                    optimize(&mut block);
+                    optimize(&mut block, MemoryShape::of(&bus.memory));
                 }
                 for link in [false, true] {
                     let codegen = CodegenConfig {

@@ -8,6 +8,7 @@ mod common;
 
 use common::{TestBus, next, random_program};
 use retrojit_core::cpu::mos6502::{Cpu, Step, Variant};
+use retrojit_translator::backend::shape::MemoryShape;
 use retrojit_translator::ir::eval::{IrState, Outcome, eval};
 use retrojit_translator::lift::mos6502::{LiftConfig, lift};
 use retrojit_translator::opt::optimize;
@@ -50,7 +51,7 @@ fn check_program(seed: u64, variant: Variant, optimized: bool) -> (u64, u64) {
         let before = jit.regs;
         let mut block = lift(&jit_bus.memory, jit.regs.pc, decimal, &config);
         if optimized && let Some(block) = &mut block {
-            optimize(block);
+            optimize(block, MemoryShape::default());
         }
         let mut ran = 0u64;
         let mut interpret = true;

@@ -45,6 +45,7 @@ pub fn play(args: &PlayArgs) -> Result<ExitCode> {
         sample_rate: SAMPLE_RATE,
         zx_rom: args.rom.clone(),
         tape_realtime: args.tape_realtime,
+        ..MachineOptions::default()
     };
     let mut machine = machines::open(args.file.as_deref(), &options)?;
     let outcome = run(machine.as_mut(), args, &config);

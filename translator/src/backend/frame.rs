@@ -4,6 +4,7 @@
 //! Generic over the backend's label and stored-address types.
 
 use super::ExitSlot;
+use crate::ir::{Dst, Op, Operand};
 
 /// Where the current guest instruction started, for side exits.
 #[derive(Clone, Copy, Debug)]
@@ -39,6 +40,10 @@ pub(crate) struct Frame<L, A> {
     pub exits: Vec<ExitSlot>,
     /// Byte offsets of branch words that must reach the common exit.
     pub epilogue_branches: Vec<u32>,
+    /// Addresses (temporaries, constants) whose page a `ProbeWrite` of the
+    /// current instruction found writable: a store there needs no check of
+    /// its own, since nothing inside a block remaps memory.
+    write_checked: Vec<Operand>,
 }
 
 impl<L: Copy, A> Frame<L, A> {
@@ -53,6 +58,7 @@ impl<L: Copy, A> Frame<L, A> {
             stubs: Vec::new(),
             exits: Vec::new(),
             epilogue_branches: Vec::new(),
+            write_checked: Vec::new(),
         }
     }
 
@@ -60,6 +66,27 @@ impl<L: Copy, A> Frame<L, A> {
     pub fn start_insn(&mut self, pc: u16, index: u16, cycles: u16) {
         self.insn = InsnInfo { pc, index, cycles };
         self.side_label = None;
+        self.write_checked.clear();
+    }
+
+    /// Follows op `op` before it is lowered: probes add their address to
+    /// the checked set; a new value of a temporary takes it out.
+    pub fn track_write_checks(&mut self, op: &Op) {
+        match *op {
+            Op::ProbeWrite {
+                addr: addr @ (Operand::Tmp(_) | Operand::Imm(_)),
+            } => self.write_checked.push(addr),
+            _ => {
+                if let Some(Dst::Tmp(t)) = op.destination() {
+                    self.write_checked.retain(|&a| a != Operand::Tmp(t));
+                }
+            }
+        }
+    }
+
+    /// Whether a store to `addr` was already checked by a probe.
+    pub fn write_checked(&self, addr: Operand) -> bool {
+        self.write_checked.contains(&addr)
     }
 
     /// The label of the current instruction's side exit (one stub per

@@ -11,6 +11,7 @@
 pub mod aarch64;
 mod block;
 mod frame;
+pub mod shape;
 mod temps;
 pub mod x86_64;
 

@@ -3,7 +3,7 @@
 //! cycle deadline, pointers to guest memory and the code map, and the exit
 //! report. `#[repr(C)]`: its field offsets are part of the generated code.
 
-use crate::ir::{Helper, Reg};
+use crate::ir::{Helper, Reg, Table};
 use core::mem::offset_of;
 
 /// How generated code returned to the dispatcher.
@@ -123,6 +123,44 @@ pub struct JitContext {
     pub irq_held: u32,
     /// Save area for helper calls.
     pub spill: [u64; SPILL_SLOTS],
+    /// The byte tables [`crate::ir::Op::Lookup`] reads, by [`Table::index`].
+    pub tables: [[u8; 256]; Table::COUNT],
+}
+
+/// The context's tables, built once at compile time.
+const TABLES: [[u8; 256]; Table::COUNT] = {
+    let mut tables = [[0; 256]; Table::COUNT];
+    let mut i = 0;
+    while i < Table::COUNT {
+        tables[i] = Table::ALL[i].build();
+        i += 1;
+    }
+    tables
+};
+
+impl JitContext {
+    /// A zeroed context with the helper table filled in; the engine points
+    /// it at guest memory and its cache before each entry.
+    pub fn new() -> Box<Self> {
+        Box::new(Self {
+            regs: [0; Reg::COUNT],
+            cycles: 0,
+            deadline: 0,
+            instructions: 0,
+            memory: std::ptr::null_mut(),
+            pages: std::ptr::null(),
+            code_map: std::ptr::null(),
+            dispatch: std::ptr::null(),
+            code_base: std::ptr::null(),
+            helpers: HELPERS,
+            exit_pc: 0,
+            exit_reason: 0,
+            exit_addr: 0,
+            irq_held: 0,
+            spill: [0; SPILL_SLOTS],
+            tables: TABLES,
+        })
+    }
 }
 
 /// Byte offsets of [`JitContext`] fields, for the code generator.
@@ -164,5 +202,9 @@ pub mod offsets {
     /// `spill[i]`
     pub const fn spill(i: usize) -> u32 {
         (offset_of!(JitContext, spill) + i * 8) as u32
+    }
+    /// `tables[table]`
+    pub const fn table(table: Table) -> u32 {
+        (offset_of!(JitContext, tables) + table.index() * 256) as u32
     }
 }

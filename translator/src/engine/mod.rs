@@ -3,6 +3,9 @@
 
 mod call;
 pub mod context;
+mod debug;
+
+pub use debug::JitDebug;
 pub mod lockstep;
 pub mod lockstep_z80;
 pub mod mos6502;
@@ -105,6 +108,11 @@ impl Engine6502Any {
         }
     }
 
+    /// The translator's debugging output, for the engines that translate.
+    pub fn debug_mut(&mut self) -> Option<&mut JitDebug> {
+        self.jit_mut().map(Jit6502::debug_mut)
+    }
+
     /// Translator counters, for the engines that translate.
     pub fn stats(&self) -> Option<JitStats> {
         match self {
@@ -185,6 +193,15 @@ impl EngineZ80Any {
             Self::Interp(_) => None,
             Self::Jit(jit) => Some(jit.stats()),
             Self::Lockstep(lockstep) => Some(lockstep.jit().stats()),
+        }
+    }
+
+    /// The translator's debugging output, for the engines that translate.
+    pub fn debug_mut(&mut self) -> Option<&mut JitDebug> {
+        match self {
+            Self::Interp(_) => None,
+            Self::Jit(jit) => Some(jit.debug_mut()),
+            Self::Lockstep(lockstep) => Some(lockstep.jit_mut().debug_mut()),
         }
     }
 

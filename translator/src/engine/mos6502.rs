@@ -13,8 +13,10 @@
 //! compile (and accesses that turn out to be I/O) back to the interpreter,
 //! which also runs everything between blocks.
 
-use super::context::{ExitReason, HELPERS, JitContext, SPILL_SLOTS};
+use super::context::{ExitReason, JitContext};
+use super::debug::{JitDebug, RecordedBlock};
 use crate::backend::CodegenConfig;
+use crate::backend::shape::MemoryShape;
 use crate::cache::{BlockCache, CacheStats};
 use crate::ir::eval::IrState;
 use crate::jitmem::{Isa, JitMemError};
@@ -26,10 +28,6 @@ use retrojit_core::engine::{Engine6502, Interpreter, RunLimits, RunOutcome, Stop
 
 /// The interrupt-disable bit of P.
 const I_FLAG: u8 = 0x04;
-
-/// `mapping_generation` after [`Jit6502::forget_translations`]: the cache
-/// is empty, so whatever generation the memory has next is adopted as is.
-const FORGOTTEN_GENERATION: u64 = u64::MAX;
 
 /// Knobs of the translator.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -155,16 +153,7 @@ pub struct Jit6502 {
     counts: Vec<u16>,
     ctx: Box<JitContext>,
     stats: JitStats,
-    debug: DebugOutput,
-    /// The guest memory's mapping generation the cache is valid for.
-    mapping_generation: u64,
-}
-
-/// Optional debugging output: per-block dumps and a `perf` symbol map.
-#[derive(Debug, Default)]
-struct DebugOutput {
-    dump_dir: Option<std::path::PathBuf>,
-    perf_map: Option<std::fs::File>,
+    debug: JitDebug,
 }
 
 impl Jit6502 {
@@ -185,47 +174,15 @@ impl Jit6502 {
             cache,
             translated_for: (limits.stop_at, limits.stop_on_trap),
             counts: vec![0; 1 << 17],
-            ctx: Box::new(JitContext {
-                regs: [0; crate::ir::Reg::COUNT],
-                cycles: 0,
-                deadline: 0,
-                instructions: 0,
-                memory: std::ptr::null_mut(),
-                pages: std::ptr::null(),
-                code_map: std::ptr::null(),
-                dispatch: std::ptr::null(),
-                code_base: std::ptr::null(),
-                helpers: HELPERS,
-                exit_pc: 0,
-                exit_reason: 0,
-                exit_addr: 0,
-                irq_held: 0,
-                spill: [0; SPILL_SLOTS],
-            }),
+            ctx: JitContext::new(),
             stats: JitStats::default(),
-            debug: DebugOutput::default(),
-            mapping_generation: 0,
+            debug: JitDebug::default(),
         })
     }
 
-    /// Writes a dump of every block translated from now on into `dir`:
-    /// guest disassembly, IR and host disassembly.
-    pub fn dump_blocks_to(&mut self, dir: std::path::PathBuf) -> std::io::Result<()> {
-        std::fs::create_dir_all(&dir)?;
-        self.debug.dump_dir = Some(dir);
-        Ok(())
-    }
-
-    /// Appends every block translated from now on to `/tmp/perf-<pid>.map`,
-    /// so `perf report` can name generated code. Returns the path.
-    pub fn write_perf_map(&mut self) -> std::io::Result<std::path::PathBuf> {
-        let path = std::path::PathBuf::from(format!("/tmp/perf-{}.map", std::process::id()));
-        let file = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&path)?;
-        self.debug.perf_map = Some(file);
-        Ok(path)
+    /// Block dumps and the `perf` map, off until asked for.
+    pub fn debug_mut(&mut self) -> &mut JitDebug {
+        &mut self.debug
     }
 
     /// Writes the debugging output for a block just inserted.
@@ -233,45 +190,25 @@ impl Jit6502 {
         &mut self,
         block: &crate::ir::Block,
         memory: &retrojit_core::bus::MappedMemory,
-    ) -> std::io::Result<()> {
-        use std::io::Write;
-        let Some(cached) = self.cache.lookup(block.start, block.decimal) else {
-            return Ok(());
+    ) {
+        let mut guest = Vec::new();
+        let mut pc = block.start;
+        while pc.wrapping_sub(block.start) < block.len {
+            let byte = |i: u16| memory.read(pc.wrapping_add(i)).unwrap_or(0);
+            let (asm, len) =
+                retrojit_core::cpu::mos6502::disassemble(pc, [byte(0), byte(1), byte(2)]);
+            guest.push(format!("{pc:04X}  {asm}"));
+            pc = pc.wrapping_add(u16::from(len.max(1)));
+        }
+        let recorded = RecordedBlock {
+            name: format!("6502_{:04X}_d{}", block.start, u8::from(block.decimal)),
+            title: format!("block ${:04X} D={}", block.start, u8::from(block.decimal)),
+            guest,
+            block,
+            optimized: self.config.optimize,
+            key: (block.start, block.decimal),
         };
-        let entry = self.cache.entry(cached) as usize;
-        let name = format!("6502_{:04X}_d{}", block.start, u8::from(block.decimal));
-        if let Some(map) = &mut self.debug.perf_map {
-            writeln!(map, "{entry:x} {:x} {name}", cached.size)?;
-        }
-        if let Some(dir) = &self.debug.dump_dir {
-            let mut text = String::new();
-            text.push_str(&format!(
-                "block ${:04X} D={} at {entry:#x}, {} bytes of code, {} instructions, worst case {} cycles\n\nguest code:\n",
-                block.start,
-                u8::from(block.decimal),
-                cached.size,
-                block.instructions,
-                block.worst_cycles
-            ));
-            let mut pc = block.start;
-            while pc.wrapping_sub(block.start) < block.len {
-                let byte = |i: u16| memory.read(pc.wrapping_add(i)).unwrap_or(0);
-                let (asm, len) =
-                    retrojit_core::cpu::mos6502::disassemble(pc, [byte(0), byte(1), byte(2)]);
-                text.push_str(&format!("  {pc:04X}  {asm}\n"));
-                pc = pc.wrapping_add(u16::from(len.max(1)));
-            }
-            text.push_str(&format!(
-                "\nIR (optimized: {}):\n{block}\nhost code:\n",
-                self.config.optimize
-            ));
-            for line in crate::backend::host::disasm::listing(self.cache.code(cached), entry as u64)
-            {
-                text.push_str(&format!("  {line}\n"));
-            }
-            std::fs::write(dir.join(format!("{name}.txt")), text)?;
-        }
-        Ok(())
+        self.debug.record(&self.cache, &recorded);
     }
 
     /// Counters so far.
@@ -339,25 +276,6 @@ impl Jit6502 {
             panic!("JIT code memory failed: {e}");
         }
         self.counts.fill(0);
-        self.mapping_generation = FORGOTTEN_GENERATION;
-    }
-
-    /// Drops translations that relied on pages the machine has remapped
-    /// (bank switching) since the last look.
-    fn follow_remaps(
-        &mut self,
-        memory: &retrojit_core::bus::MappedMemory,
-    ) -> Result<(), JitMemError> {
-        if self.mapping_generation == FORGOTTEN_GENERATION {
-            self.mapping_generation = memory.generation();
-        } else if memory.generation() != self.mapping_generation {
-            let remapped: Vec<u8> = memory.remapped_since(self.mapping_generation).collect();
-            for page in remapped {
-                self.cache.invalidate_page(page)?;
-            }
-            self.mapping_generation = memory.generation();
-        }
-        Ok(())
     }
 
     /// The entry of the block at the CPU's PC, translating it when hot.
@@ -366,7 +284,7 @@ impl Jit6502 {
         cpu: &Cpu,
         bus: &B,
     ) -> Result<Option<(*const u8, u16)>, JitMemError> {
-        self.follow_remaps(bus.memory())?;
+        self.cache.follow_remaps(bus.memory())?;
         let (pc, decimal) = (cpu.regs.pc, self.decimal_key(cpu));
         if let Some(b) = self.cache.lookup(pc, decimal) {
             return Ok(Some((self.cache.entry(b), b.worst_cycles)));
@@ -386,15 +304,11 @@ impl Jit6502 {
         let translated = match lifted {
             Some(mut block) => {
                 if self.config.optimize {
-                    optimize(&mut block);
+                    optimize(&mut block, MemoryShape::of(bus.memory()));
                 }
                 let inserted = self.cache.insert(&block, bus.memory())?;
-                if inserted
-                    && (self.debug.dump_dir.is_some() || self.debug.perf_map.is_some())
-                    && let Err(e) = self.record_block(&block, bus.memory())
-                {
-                    eprintln!("retrojit: JIT debug output: {e}");
-                    self.debug = DebugOutput::default();
+                if inserted && self.debug.enabled() {
+                    self.record_block(&block, bus.memory());
                 }
                 inserted
             }

@@ -12,9 +12,11 @@
 //! the last steps exactly. Without linking each entry runs one block, so
 //! any block with no more instructions than remain may run.
 
-use super::context::{ExitReason, HELPERS, JitContext, SPILL_SLOTS};
+use super::context::{ExitReason, JitContext};
+use super::debug::{JitDebug, RecordedBlock};
 use super::mos6502::{JitConfig, JitError, JitStats};
 use crate::backend::CodegenConfig;
+use crate::backend::shape::MemoryShape;
 use crate::cache::BlockCache;
 use crate::ir::{Reg, Z80Reg};
 use crate::jitmem::{Isa, JitMemError};
@@ -47,6 +49,7 @@ pub struct JitZ80 {
     counts: Vec<u16>,
     ctx: Box<JitContext>,
     stats: JitStats,
+    debug: JitDebug,
 }
 
 fn codegen_config(link: bool) -> CodegenConfig {
@@ -133,24 +136,9 @@ impl JitZ80 {
             cache: BlockCache::new(config.arena_size, codegen_config(config.link), config.link)?,
             stops: (0, [None; 2]),
             counts: vec![0; 1 << 16],
-            ctx: Box::new(JitContext {
-                regs: [0; Reg::COUNT],
-                cycles: 0,
-                deadline: 0,
-                instructions: 0,
-                memory: std::ptr::null_mut(),
-                pages: std::ptr::null(),
-                code_map: std::ptr::null(),
-                dispatch: std::ptr::null(),
-                code_base: std::ptr::null(),
-                helpers: HELPERS,
-                exit_pc: 0,
-                exit_reason: 0,
-                exit_addr: 0,
-                irq_held: 0,
-                spill: [0; SPILL_SLOTS],
-            }),
+            ctx: JitContext::new(),
             stats: JitStats::default(),
+            debug: JitDebug::default(),
         })
     }
 
@@ -166,6 +154,36 @@ impl JitZ80 {
             self.cache.invalidate_write(addr, memory)?;
         }
         Ok(())
+    }
+
+    /// Block dumps and the `perf` map, off until asked for.
+    pub fn debug_mut(&mut self) -> &mut JitDebug {
+        &mut self.debug
+    }
+
+    /// Writes the debugging output for a block just inserted.
+    fn record_block(
+        &mut self,
+        block: &crate::ir::Block,
+        memory: &retrojit_core::bus::MappedMemory,
+    ) {
+        let mut guest = Vec::new();
+        let mut pc = block.start;
+        while pc.wrapping_sub(block.start) < block.len {
+            let d =
+                retrojit_core::cpu::z80::disasm::disassemble(pc, |a| memory.read(a).unwrap_or(0));
+            guest.push(format!("{pc:04X}  {}", d.text));
+            pc = pc.wrapping_add(d.len.max(1));
+        }
+        let recorded = RecordedBlock {
+            name: format!("z80_{:04X}", block.start),
+            title: format!("block ${:04X}", block.start),
+            guest,
+            block,
+            optimized: self.config.optimize,
+            key: (block.start, false),
+        };
+        self.debug.record(&self.cache, &recorded);
     }
 
     /// Counters so far.
@@ -207,6 +225,7 @@ impl JitZ80 {
         pc: u16,
         ram: &B,
     ) -> Result<Option<(*const u8, u16, u16)>, JitMemError> {
+        self.cache.follow_remaps(ram.memory())?;
         if let Some(b) = self.cache.lookup(pc, false) {
             return Ok(Some((self.cache.entry(b), b.worst_cycles, b.instructions)));
         }
@@ -234,9 +253,12 @@ impl JitZ80 {
                 break false;
             };
             if self.config.optimize {
-                optimize(&mut block);
+                optimize(&mut block, MemoryShape::of(ram.memory()));
             }
             if self.cache.insert(&block, ram.memory())? {
+                if self.debug.enabled() {
+                    self.record_block(&block, ram.memory());
+                }
                 break true;
             }
             if block.instructions <= 1 {

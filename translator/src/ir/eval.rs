@@ -191,6 +191,10 @@ pub fn eval(
                 );
                 write(dst, ((!(a ^ b) & (a ^ r)) >> 7) & 1, state, &mut tmps);
             }
+            Op::Lookup { dst, table, index } => {
+                let v = table.get(value(index, state, &tmps) as u8);
+                write(dst, v.into(), state, &mut tmps);
+            }
             Op::PackP { dst } => write(dst, pack_p(&state.regs).into(), state, &mut tmps),
             Op::UnpackP { src } => {
                 let p = value(src, state, &tmps) as u8;

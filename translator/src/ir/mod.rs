@@ -315,6 +315,57 @@ impl Helper {
     ];
 }
 
+/// Byte tables generated code indexes with a byte (they live in the
+/// context). Each is built from the interpreter's own flag functions.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum Table {
+    /// Z80 S, Z, Y, X of a byte result.
+    Sz53,
+    /// Z80 S, Z, Y, X and even parity of a byte result.
+    Sz53p,
+    /// Z80 flags of INC r (but C) by its result.
+    Z80Inc,
+    /// Z80 flags of DEC r (but C) by its result.
+    Z80Dec,
+}
+
+impl Table {
+    /// Number of tables.
+    pub const COUNT: usize = 4;
+
+    /// Every table, in context order.
+    pub const ALL: [Table; Table::COUNT] =
+        [Table::Sz53, Table::Sz53p, Table::Z80Inc, Table::Z80Dec];
+
+    /// Position in the context's tables.
+    pub const fn index(self) -> usize {
+        self as usize
+    }
+
+    /// Entry `i`.
+    pub const fn get(self, i: u8) -> u8 {
+        use retrojit_core::cpu::z80::alu;
+        const C: u8 = retrojit_core::cpu::z80::state::FLAG_C;
+        match self {
+            Table::Sz53 => alu::SZ53[i as usize],
+            Table::Sz53p => alu::SZ53P[i as usize],
+            Table::Z80Inc => alu::inc8(i.wrapping_sub(1), 0).1 & !C,
+            Table::Z80Dec => alu::dec8(i.wrapping_add(1), 0).1 & !C,
+        }
+    }
+
+    /// The whole table.
+    pub const fn build(self) -> [u8; 256] {
+        let mut t = [0; 256];
+        let mut i = 0;
+        while i < 256 {
+            t[i] = self.get(i as u8);
+            i += 1;
+        }
+        t
+    }
+}
+
 /// One operation.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Op {
@@ -366,6 +417,15 @@ pub enum Op {
         b: Operand,
         /// 8-bit result.
         r: Operand,
+    },
+    /// `dst = table[index]`; `index` is a byte.
+    Lookup {
+        /// Destination.
+        dst: Dst,
+        /// The table.
+        table: Table,
+        /// The entry (0..=255).
+        index: Operand,
     },
     /// `dst = P` as PHP pushes it (B and bit 5 set) from the flag locations.
     PackP {
@@ -540,7 +600,8 @@ impl Op {
             Op::Mov { src, .. }
             | Op::Bit { src, .. }
             | Op::UnpackP { src }
-            | Op::Penalty { src } => [Some(*src), None, None],
+            | Op::Penalty { src }
+            | Op::Lookup { index: src, .. } => [Some(*src), None, None],
             Op::Bin { a, b, .. } => [Some(*a), Some(*b), None],
             Op::Overflow { a, b, r, .. } => [Some(*a), Some(*b), Some(*r)],
             Op::Load { addr, .. } => [Some(addr_operand(addr)), None, None],
@@ -563,6 +624,7 @@ impl Op {
             | Op::Bin { dst, .. }
             | Op::Bit { dst, .. }
             | Op::Overflow { dst, .. }
+            | Op::Lookup { dst, .. }
             | Op::PackP { dst }
             | Op::Load { dst, .. }
             | Op::Helper { dst, .. } => Some(*dst),
@@ -622,6 +684,7 @@ impl fmt::Display for Op {
             Op::Bin { op, dst, a, b } => write!(f, "  {dst} = {op:?} {a}, {b}"),
             Op::Bit { dst, src, bit } => write!(f, "  {dst} = bit {bit} of {src}"),
             Op::Overflow { dst, a, b, r } => write!(f, "  {dst} = overflow {a} + {b} = {r}"),
+            Op::Lookup { dst, table, index } => write!(f, "  {dst} = {table:?}[{index}]"),
             Op::PackP { dst } => write!(f, "  {dst} = pack P"),
             Op::UnpackP { src } => write!(f, "  unpack P from {src}"),
             Op::Load { dst, addr } => write!(f, "  {dst} = load {addr}"),

@@ -25,11 +25,14 @@
 //! repeated index prefixes, and jumps whose operand is self-modified.
 
 use crate::ir::{Addr as IrAddr, BinOp, Block, Cond, Dst, Exit, Helper, MAX_TMPS, Op, Operand};
-use crate::ir::{Reg, Tmp, Z80Reg};
+use crate::ir::{Reg, Table, Tmp, Z80Reg};
 use retrojit_core::bus::{BusZ80, MappedMemory};
 use retrojit_core::cpu::z80::decode::{
     Addr, AluOp, BASE, Block as BlockInstr, BlockKind, CB, Cond as ZCond, DD, DDCB, ED, FD, FDCB,
-    Instr, Loc8, Prefix, Reg8, Reg16,
+    Instr, Loc8, Prefix, Reg8, Reg16, ShiftOp,
+};
+use retrojit_core::cpu::z80::state::{
+    FLAG_C, FLAG_H, FLAG_N, FLAG_PV, FLAG_S, FLAG_X, FLAG_Y, FLAG_Z,
 };
 use retrojit_core::cpu::z80::{Cpu, disasm};
 
@@ -199,6 +202,9 @@ struct Lifter<'a> {
     dynamic: &'a dyn Fn(u16) -> bool,
     ops: Vec<Op>,
     next_tmp: u8,
+    /// Pairs built by [`Self::pair`] in this instruction, as
+    /// `(pair, high, low)`: taking one apart again gives the halves back.
+    pairs: Vec<(Operand, Operand, Operand)>,
     writes: Vec<Write>,
     stored: Vec<Operand>,
     flags_written: bool,
@@ -232,6 +238,10 @@ impl Lifter<'_> {
         if let (Operand::Imm(x), Operand::Imm(y)) = (a, b) {
             return Ok(Operand::Imm(op.apply(x, y)));
         }
+        // x op 0 is x for every operation but AND.
+        if b == Operand::Imm(0) && op != BinOp::And {
+            return Ok(a);
+        }
         let t = self.tmp()?;
         self.emit(Op::Bin {
             op,
@@ -251,17 +261,33 @@ impl Lifter<'_> {
         self.and(sum, 0xFFFF)
     }
 
+    fn built_pair(&self, v: Operand) -> Option<(Operand, Operand)> {
+        self.pairs
+            .iter()
+            .find(|(pair, ..)| *pair == v)
+            .map(|&(_, high, low)| (high, low))
+    }
+
     fn low(&mut self, v: Operand) -> Lift<Operand> {
-        self.and(v, 0xFF)
+        match self.built_pair(v) {
+            Some((_, low)) => Ok(low),
+            None => self.and(v, 0xFF),
+        }
     }
 
     fn high(&mut self, v: Operand) -> Lift<Operand> {
-        self.bin(BinOp::Shr, v, Operand::Imm(8))
+        match self.built_pair(v) {
+            Some((high, _)) => Ok(high),
+            None => self.bin(BinOp::Shr, v, Operand::Imm(8)),
+        }
     }
 
+    /// `high << 8 | low` of two bytes.
     fn pair(&mut self, high: Operand, low: Operand) -> Lift<Operand> {
         let shifted = self.bin(BinOp::Shl, high, Operand::Imm(8))?;
-        self.bin(BinOp::Or, shifted, low)
+        let pair = self.bin(BinOp::Or, shifted, low)?;
+        self.pairs.push((pair, high, low));
+        Ok(pair)
     }
 
     fn helper(&mut self, helper: Helper, args: [Operand; 3]) -> Lift<Operand> {
@@ -652,22 +678,25 @@ impl Lifter<'_> {
             }
             Instr::Alu(op, loc) => {
                 let (v, _) = self.read8(loc, d)?;
-                let word = self.helper(Helper::Z80Alu(op), [a, v, f])?;
-                let (result, flags) = self.split(word)?;
+                let (result, flags) = self.alu8(op, a, v, f)?;
                 if op != AluOp::Cp {
                     self.set(Z80Reg::A, result)?;
                 }
                 self.set_flags(flags)?;
             }
             Instr::Inc8(loc) | Instr::Dec8(loc) => {
-                let helper = if matches!(d.instr, Instr::Inc8(_)) {
-                    Helper::Z80Inc
+                let (step, table) = if matches!(d.instr, Instr::Inc8(_)) {
+                    (1, Table::Z80Inc)
                 } else {
-                    Helper::Z80Dec
+                    (0xFF, Table::Z80Dec)
                 };
                 let (v, addr) = self.read8(loc, d)?;
-                let word = self.helper(helper, [v, f, Operand::Imm(0)])?;
-                let (result, flags) = self.split(word)?;
+                let sum = self.bin(BinOp::Add, v, Operand::Imm(step))?;
+                let result = self.low(sum)?;
+                // Every flag but C depends on the result alone.
+                let others = self.lookup(table, result)?;
+                let carry = self.and(f, u32::from(FLAG_C))?;
+                let flags = self.bin(BinOp::Or, others, carry)?;
                 self.write8(loc, addr, result)?;
                 self.set_flags(flags)?;
             }
@@ -685,8 +714,9 @@ impl Lifter<'_> {
                 let x = self.get16(dst)?;
                 let y = self.get16(src)?;
                 let wz = self.add16(x, 1)?;
-                let word = self.helper(Helper::Z80Add16, [x, y, f])?;
-                self.wide_result(dst, word)?;
+                let (result, flags) = self.add16_flags(x, y, f)?;
+                self.set16(dst, result)?;
+                self.set_flags(flags)?;
                 self.set(Z80Reg::Wz, wz)?;
             }
             Instr::Adc16(src) | Instr::Sbc16(src) => {
@@ -702,11 +732,19 @@ impl Lifter<'_> {
                 self.wide_result(Reg16::Hl, word)?;
                 self.set(Z80Reg::Wz, wz)?;
             }
-            Instr::RotateA(op) => self.accumulator_helper(Helper::Z80RotateA(op))?,
+            Instr::RotateA(op) => {
+                // S, Z and P/V stay; X and Y come from the new A.
+                let (result, carry) = self.rotate8(op, a, f)?;
+                let kept = self.and(f, u32::from(FLAG_S | FLAG_Z | FLAG_PV))?;
+                let flags = self.bin(BinOp::Or, kept, carry)?;
+                let xy = self.and(result, u32::from(FLAG_X | FLAG_Y))?;
+                let flags = self.bin(BinOp::Or, flags, xy)?;
+                self.set(Z80Reg::A, result)?;
+                self.set_flags(flags)?;
+            }
             Instr::Daa => self.accumulator_helper(Helper::Z80Daa)?,
             Instr::Neg => {
-                let word = self.helper(Helper::Z80Alu(AluOp::Sub), [Operand::Imm(0), a, f])?;
-                let (result, flags) = self.split(word)?;
+                let (result, flags) = self.alu8(AluOp::Sub, Operand::Imm(0), a, f)?;
                 self.set(Z80Reg::A, result)?;
                 self.set_flags(flags)?;
             }
@@ -848,8 +886,9 @@ impl Lifter<'_> {
             }
             Instr::Shift { op, loc, copy } => {
                 let (v, addr) = self.read8(loc, d)?;
-                let word = self.helper(Helper::Z80Shift(op), [v, f, Operand::Imm(0)])?;
-                let (result, flags) = self.split(word)?;
+                let (result, carry) = self.rotate8(op, v, f)?;
+                let sz = self.lookup(Table::Sz53p, result)?;
+                let flags = self.bin(BinOp::Or, sz, carry)?;
                 self.write8(loc, addr, result)?;
                 if let Some(r) = copy {
                     self.set8(r, result)?;
@@ -865,10 +904,16 @@ impl Lifter<'_> {
                     (_, Some(addr)) => self.high(addr)?,
                     _ => v,
                 };
-                let xy = self.bin(BinOp::Shl, xy_source, Operand::Imm(8))?;
-                let arg = self.bin(BinOp::Or, xy, Operand::Imm(bit.into()))?;
-                let word = self.helper(Helper::Z80Bit, [v, arg, f])?;
-                let flags = self.bin(BinOp::Shr, word, Operand::Imm(16))?;
+                // The tested bit alone: S is its bit 7; Z and P/V are set
+                // when it is clear (a lone bit has odd parity).
+                let tested = self.and(v, 1 << bit)?;
+                let sz = self.lookup(Table::Sz53p, tested)?;
+                let flags = self.and(sz, u32::from(FLAG_S | FLAG_Z | FLAG_PV))?;
+                let xy = self.and(xy_source, u32::from(FLAG_X | FLAG_Y))?;
+                let flags = self.bin(BinOp::Or, flags, xy)?;
+                let carry = self.and(f, FLAG_C.into())?;
+                let flags = self.bin(BinOp::Or, flags, carry)?;
+                let flags = self.bin(BinOp::Or, flags, Operand::Imm(FLAG_H.into()))?;
                 self.set_flags(flags)?;
             }
             Instr::Res { bit, loc, copy } | Instr::Set { bit, loc, copy } => {
@@ -1011,6 +1056,129 @@ impl Lifter<'_> {
         self.branch(z(Z80Reg::Cond), true, here, repeat_extra)
     }
 
+    fn lookup(&mut self, table: Table, index: Operand) -> Lift<Operand> {
+        let t = self.tmp()?;
+        self.emit(Op::Lookup {
+            dst: Dst::Tmp(t),
+            table,
+            index,
+        });
+        Ok(Operand::Tmp(t))
+    }
+
+    /// An accumulator operation inline: `(result, flags)` exactly as
+    /// core's `alu::alu` gives them. The order keeps at most four
+    /// temporaries live (the x86-64 backend has four).
+    fn alu8(&mut self, op: AluOp, a: Operand, v: Operand, f: Operand) -> Lift<(Operand, Operand)> {
+        use BinOp::{And, Or, Shr, Xor};
+        let logic = match op {
+            AluOp::And => Some(And),
+            AluOp::Xor => Some(Xor),
+            AluOp::Or => Some(Or),
+            _ => None,
+        };
+        if let Some(logic) = logic {
+            let result = self.bin(logic, a, v)?;
+            let mut flags = self.lookup(Table::Sz53p, result)?;
+            if op == AluOp::And {
+                flags = self.bin(Or, flags, Operand::Imm(FLAG_H.into()))?;
+            }
+            return Ok((result, flags));
+        }
+        let subtract = !matches!(op, AluOp::Add | AluOp::Adc);
+        let arith = if subtract { BinOp::Sub } else { BinOp::Add };
+        let mut wide = self.bin(arith, a, v)?;
+        if matches!(op, AluOp::Adc | AluOp::Sbc) {
+            let carry = self.and(f, FLAG_C.into())?;
+            wide = self.bin(arith, wide, carry)?;
+        }
+        // CP takes X and Y from the operand.
+        let xy = (op == AluOp::Cp)
+            .then(|| self.and(v, u32::from(FLAG_X | FLAG_Y)))
+            .transpose()?;
+        // a ^ v ^ wide holds the carry into every bit: bit 4 is H, bit 7
+        // the carry into the sign, bit 8 the carry (or borrow) out.
+        let carries = self.bin(Xor, a, v)?;
+        let carries = self.bin(Xor, carries, wide)?;
+        let result = self.low(wide)?;
+        let out = self.bin(Shr, carries, Operand::Imm(8))?;
+        let mut flags = self.and(out, FLAG_C.into())?;
+        if let Some(xy) = xy {
+            flags = self.bin(Or, flags, xy)?;
+        }
+        let half = self.and(carries, FLAG_H.into())?;
+        flags = self.bin(Or, flags, half)?;
+        // Overflow: the carry into bit 7 differs from the carry out.
+        let shifted = self.bin(Shr, carries, Operand::Imm(1))?;
+        let differ = self.bin(Xor, shifted, carries)?;
+        let overflow = self.and(differ, 0x80)?;
+        let overflow = self.bin(Shr, overflow, Operand::Imm(7 - FLAG_PV.trailing_zeros()))?;
+        flags = self.bin(Or, flags, overflow)?;
+        let mut sz = self.lookup(Table::Sz53, result)?;
+        if op == AluOp::Cp {
+            sz = self.and(sz, u32::from(!(FLAG_X | FLAG_Y)))?;
+        }
+        flags = self.bin(Or, flags, sz)?;
+        if subtract {
+            flags = self.bin(Or, flags, Operand::Imm(FLAG_N.into()))?;
+        }
+        let result = if op == AluOp::Cp { a } else { result };
+        Ok((result, flags))
+    }
+
+    /// ADD rr,rr inline: `(result, flags)` as core's `alu::add16` gives
+    /// them.
+    fn add16_flags(&mut self, x: Operand, y: Operand, f: Operand) -> Lift<(Operand, Operand)> {
+        use BinOp::{And, Or, Shr, Xor};
+        let wide = self.bin(BinOp::Add, x, y)?;
+        // H: the carry into bit 12, bit 12 of x ^ y ^ wide.
+        let carries = self.bin(Xor, x, y)?;
+        let carries = self.bin(Xor, carries, wide)?;
+        let carries = self.bin(Shr, carries, Operand::Imm(8))?;
+        let mut flags = self.and(carries, FLAG_H.into())?;
+        let high = self.bin(Shr, wide, Operand::Imm(8))?;
+        let xy = self.and(high, u32::from(FLAG_X | FLAG_Y))?;
+        flags = self.bin(Or, flags, xy)?;
+        let carry = self.bin(Shr, wide, Operand::Imm(16))?;
+        flags = self.bin(Or, flags, carry)?;
+        let kept = self.bin(And, f, Operand::Imm(u32::from(FLAG_S | FLAG_Z | FLAG_PV)))?;
+        flags = self.bin(Or, flags, kept)?;
+        let result = self.and(wide, 0xFFFF)?;
+        Ok((result, flags))
+    }
+
+    /// A rotate or shift of the byte `v`: `(result, carry out)` as core's
+    /// `alu::shift` computes them. The bit shifted in is computed before
+    /// the shift so that `v` dies early (at most four temporaries live).
+    fn rotate8(&mut self, op: ShiftOp, v: Operand, f: Operand) -> Lift<(Operand, Operand)> {
+        use BinOp::{Or, Shl, Shr};
+        let left = matches!(op, ShiftOp::Rlc | ShiftOp::Rl | ShiftOp::Sla | ShiftOp::Sll);
+        let carry = if left {
+            self.bin(Shr, v, Operand::Imm(7))?
+        } else {
+            self.and(v, 1)?
+        };
+        let shifted_in = match op {
+            ShiftOp::Rlc => Some(carry),
+            ShiftOp::Rrc => Some(self.bin(Shl, carry, Operand::Imm(7))?),
+            ShiftOp::Rl => Some(self.and(f, FLAG_C.into())?),
+            ShiftOp::Rr => {
+                let c = self.and(f, FLAG_C.into())?;
+                Some(self.bin(Shl, c, Operand::Imm(7))?)
+            }
+            ShiftOp::Sra => Some(self.and(v, 0x80)?),
+            ShiftOp::Sll => Some(Operand::Imm(1)),
+            ShiftOp::Sla | ShiftOp::Srl => None,
+        };
+        let moved = self.bin(if left { Shl } else { Shr }, v, Operand::Imm(1))?;
+        let result = match shifted_in {
+            Some(bit) => self.bin(Or, moved, bit)?,
+            None => moved,
+        };
+        let result = if left { self.low(result)? } else { result };
+        Ok((result, carry))
+    }
+
     fn accumulator_helper(&mut self, helper: Helper) -> Lift<()> {
         let word = self.helper(helper, [z(Z80Reg::A), z(Z80Reg::F), Operand::Imm(0)])?;
         let (result, flags) = self.split(word)?;
@@ -1057,6 +1225,7 @@ pub fn lift(
         dynamic,
         ops: Vec::new(),
         next_tmp: 0,
+        pairs: Vec::new(),
         writes: Vec::new(),
         stored: Vec::new(),
         flags_written: false,
@@ -1086,6 +1255,7 @@ pub fn lift(
         let mark = (l.ops.len(), l.immediates.len(), l.dynamic_operands.len());
         l.ops.push(Op::Insn { pc, index, cycles });
         l.next_tmp = 0;
+        l.pairs.clear();
         l.writes.clear();
         l.stored.clear();
         l.flags_written = false;

@@ -29,6 +29,7 @@ use super::{W0, W1, W2, W9, W10, W11, W16, W17, W22, W23, W24, W25, W28, X0, X1,
 use super::{X19, X20, X21, X22, X23, X24, X25, X26, X27, X28, X29, X30};
 use crate::backend::block::{self, BlockEmitter};
 use crate::backend::frame::{Frame, Stub};
+use crate::backend::shape::MemoryShape;
 use crate::backend::temps::Temps;
 use crate::backend::{CodegenConfig, CodegenError, Emitted, Runtime};
 use crate::engine::context::{ExitReason, SPILL_SLOTS, offsets};
@@ -137,9 +138,20 @@ enum StoredAddr {
     Imm(u32),
 }
 
+/// The page-entry bit that routes reads (`write` false) or writes to I/O.
+fn io_bit(write: bool) -> u8 {
+    let mask = if write {
+        PageEntry::WRITE_IO
+    } else {
+        PageEntry::READ_IO
+    };
+    mask.trailing_zeros() as u8
+}
+
 struct Codegen<'a> {
     a: Assembler,
     memory: &'a MappedMemory,
+    shape: MemoryShape,
     config: CodegenConfig,
     block: &'a Block,
     temps: Temps<u8>,
@@ -156,6 +168,7 @@ pub fn emit_block(
     let mut cg = Codegen {
         a: Assembler::new(),
         memory,
+        shape: MemoryShape::of(memory),
         config,
         block,
         temps: Temps::new(block, &TEMP_REGS),
@@ -248,6 +261,21 @@ impl Codegen<'_> {
                 self.a.ubfx(rd, rs, bit, 1);
                 self.commit(dst, rd);
             }
+            Op::Lookup { dst, table, index } => {
+                if let Operand::Imm(v) = index {
+                    self.temps.release(i);
+                    let rd = self.target(dst)?;
+                    self.a.mov_imm(rd, table.get(v as u8).into());
+                    self.commit(dst, rd);
+                } else {
+                    let ri = self.read(index, W17);
+                    self.a.add_imm(X16, X19, offsets::table(table));
+                    self.temps.release(i);
+                    let rd = self.target(dst)?;
+                    self.a.ldrb(rd, Mem::index_uxtw(X16, ri));
+                    self.commit(dst, rd);
+                }
+            }
             Op::Overflow { dst, a, b, r } => {
                 // V = bit 7 of (a ^ r) & !(a ^ b)
                 let mut borrowed = Vec::new();
@@ -298,16 +326,14 @@ impl Codegen<'_> {
                 self.commit(dst, rd);
             }
             Op::ProbeRead { addr } | Op::ProbeWrite { addr } => {
-                let bit = if matches!(op, Op::ProbeRead { .. }) {
-                    0
-                } else {
-                    1
-                };
-                let ra = self.read(addr, W17);
-                self.a.lsr_imm(W16, ra, 8);
-                self.a.ldr(W16, Mem::index_scaled(X21, X16));
-                let exit = self.side_exit();
-                self.a.tbnz(W16, bit, exit);
+                let write = matches!(op, Op::ProbeWrite { .. });
+                if !self.shape.access(write).plain {
+                    let ra = self.read(addr, W17);
+                    self.a.lsr_imm(W16, ra, 8);
+                    self.a.ldr(W16, Mem::index_scaled(X21, X16));
+                    let exit = self.side_exit();
+                    self.a.tbnz(W16, io_bit(write), exit);
+                }
                 self.temps.release(i);
             }
             Op::IrqCheck => {
@@ -456,15 +482,7 @@ impl Codegen<'_> {
                 .expect("the lifter only emits page accesses to memory-backed pages")
                     as u32;
                 match offset {
-                    Operand::Imm(o) => {
-                        let at = base + (o & 0xFF);
-                        if at < 4096 {
-                            Mem::offset(X20, at as i32)
-                        } else {
-                            self.a.mov_imm(X16, u64::from(at));
-                            Mem::index(X20, X16)
-                        }
-                    }
+                    Operand::Imm(o) => self.flat_address(base + (o & 0xFF)),
                     other => {
                         let ro = self.read(other, W17);
                         if base == 0 {
@@ -481,21 +499,38 @@ impl Codegen<'_> {
                 }
             }
             Addr::Dynamic(a) => {
-                let bit = if write {
-                    PageEntry::WRITE_IO
-                } else {
-                    PageEntry::READ_IO
+                let shape = self.shape.access(write);
+                if shape.flat {
+                    // The guest address is the host offset.
+                    return match a {
+                        Operand::Imm(v) => self.flat_address(v & 0xFFFF),
+                        other => {
+                            let ra = self.read(other, W17);
+                            Mem::index_uxtw(X20, ra)
+                        }
+                    };
                 }
-                .trailing_zeros() as u8;
                 let ra = self.read(a, W17);
                 self.a.lsr_imm(W16, ra, 8);
                 self.a.ldr(W16, Mem::index_scaled(X21, X16));
-                let exit = self.side_exit();
-                self.a.tbnz(W16, bit, exit);
+                if !(shape.plain || write && self.frame.write_checked(a)) {
+                    let exit = self.side_exit();
+                    self.a.tbnz(W16, io_bit(write), exit);
+                }
                 // Page base with the address's low byte (flag bits overwritten).
                 self.a.bfxil(W16, ra, 0, 8);
                 Mem::index(X20, X16)
             }
+        }
+    }
+
+    /// Byte `at` of the guest memory backing store.
+    fn flat_address(&mut self, at: u32) -> Mem {
+        if at < 4096 {
+            Mem::offset(X20, at as i32)
+        } else {
+            self.a.mov_imm(X16, u64::from(at));
+            Mem::index(X20, X16)
         }
     }
 
@@ -658,6 +693,7 @@ impl BlockEmitter for Codegen<'_> {
 
     fn op(&mut self, i: usize, op: &Op) -> Result<(), CodegenError> {
         self.temps.release_dead(i);
+        self.frame.track_write_checks(op);
         self.lower(i, op)
     }
 

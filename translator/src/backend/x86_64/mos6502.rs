@@ -32,6 +32,7 @@ use super::asm::{Alu, Assembler, Cond, Label, Mem, Shift, Src};
 use super::reg::Reg;
 use crate::backend::block::{self, BlockEmitter};
 use crate::backend::frame::{Frame, Stub};
+use crate::backend::shape::MemoryShape;
 use crate::backend::temps::Temps;
 use crate::backend::{CodegenConfig, CodegenError, Emitted, Runtime};
 use crate::engine::context::{ExitReason, SPILL_SLOTS, offsets};
@@ -124,6 +125,7 @@ pub fn emit_runtime() -> Result<Runtime, CodegenError> {
 struct Codegen<'a> {
     a: Assembler,
     memory: &'a MappedMemory,
+    shape: MemoryShape,
     config: CodegenConfig,
     block: &'a Block,
     temps: Temps<Reg>,
@@ -140,6 +142,7 @@ pub fn emit_block(
     let mut cg = Codegen {
         a: Assembler::new(),
         memory,
+        shape: MemoryShape::of(memory),
         config,
         block,
         temps: Temps::new(block, &TEMP_REGS),
@@ -166,13 +169,6 @@ impl Codegen<'_> {
             Operand::Tmp(t) => Src::Reg(self.temps.get(t)),
             Operand::Imm(v) => Src::Imm(v),
         }
-    }
-
-    /// A register holding `operand` (`scratch` for immediates and context
-    /// slots).
-    fn read(&mut self, operand: Operand, scratch: Reg) -> Reg {
-        let src = self.src(operand);
-        self.in_register(src, scratch)
     }
 
     /// `src`'s register, or `scratch` loaded with it.
@@ -271,6 +267,22 @@ impl Codegen<'_> {
                 self.a.alu32(Alu::And, S0, Src::Imm(1));
                 self.finish_into(i, dst, S0)?;
             }
+            Op::Lookup { dst, table, index } => match self.src(index) {
+                Src::Imm(v) => {
+                    self.temps.release(i);
+                    let rd = self.target(dst)?;
+                    self.a.mov_imm32(rd, table.get(v as u8).into());
+                    self.commit(dst, rd);
+                }
+                other => {
+                    let ri = self.in_register(other, S1);
+                    self.temps.release(i);
+                    let rd = self.target(dst)?;
+                    let entry = Mem::index(CTX, ri, 1, offsets::table(table) as i32);
+                    self.a.load8(rd, entry);
+                    self.commit(dst, rd);
+                }
+            },
             Op::PackP { dst } => {
                 self.pack_p();
                 self.finish_into(i, dst, S0)?;
@@ -289,13 +301,12 @@ impl Codegen<'_> {
                 self.commit(dst, rd);
             }
             Op::ProbeRead { addr } | Op::ProbeWrite { addr } => {
-                let mask = if matches!(op, Op::ProbeRead { .. }) {
-                    READ_IO_MASK
-                } else {
-                    WRITE_IO_MASK
-                };
-                let value = self.src(addr);
-                self.page_check(value, mask);
+                let write = matches!(op, Op::ProbeWrite { .. });
+                let mask = if write { WRITE_IO_MASK } else { READ_IO_MASK };
+                if !self.shape.access(write).plain {
+                    let value = self.src(addr);
+                    self.page_check(value, mask);
+                }
                 self.temps.release(i);
             }
             Op::IrqCheck => {
@@ -490,10 +501,30 @@ impl Codegen<'_> {
             Addr::Dynamic(a) => {
                 let mask = if write { WRITE_IO_MASK } else { READ_IO_MASK };
                 let value = self.src(a);
-                self.page_check(value, mask);
+                let shape = self.shape.access(write);
+                if shape.flat {
+                    // The guest address is the host offset (addresses are
+                    // 16-bit values, zero-extended in their registers).
+                    return match value {
+                        Src::Imm(v) => Mem::base(MEMORY, (v & 0xFFFF) as i32),
+                        other => {
+                            let ra = self.in_register(other, S1);
+                            Mem::index(MEMORY, ra, 1, 0)
+                        }
+                    };
+                }
+                if shape.plain || (write && self.frame.write_checked(a)) {
+                    self.a.load64(S0, ctx(offsets::PAGES));
+                    if !matches!(value, Src::Imm(_)) {
+                        self.a.mov_src32(S1, value);
+                        self.a.shift32_imm(Shift::Shr, S1, 8);
+                    }
+                } else {
+                    self.page_check(value, mask);
+                }
                 // The entry's page base with the address's low byte (the
                 // flag bits are overwritten).
-                // rax still holds the page table, rcx a dynamic page number.
+                // rax holds the page table, rcx a dynamic page number.
                 match value {
                     Src::Imm(v) => {
                         self.a
@@ -563,10 +594,19 @@ impl Codegen<'_> {
         dst: Dst,
         args: [Operand; 3],
     ) -> Result<(), CodegenError> {
-        // Arguments to the spill area first (they may sit in rdx, rsi, rdi).
-        for (slot, arg) in args.iter().enumerate() {
-            let r = self.read(*arg, S0);
-            self.a.store32(ctx(offsets::spill(slot)), r);
+        const ARGS: [Reg; 3] = [Reg::RDI, Reg::RSI, Reg::RDX];
+        let sources = args.map(|arg| self.src(arg));
+        // Arguments held in argument registers are staged in the spill
+        // area (loading one could overwrite another); immediates, context
+        // slots and other registers go straight to their register.
+        let staged = sources
+            .iter()
+            .any(|s| matches!(s, Src::Reg(r) if ARGS.contains(r)));
+        if staged {
+            for (slot, source) in sources.iter().enumerate() {
+                let r = self.in_register(*source, S0);
+                self.a.store32(ctx(offsets::spill(slot)), r);
+            }
         }
         self.temps.release(i);
         // Save what the call may clobber: C, the counters and every live
@@ -580,8 +620,12 @@ impl Codegen<'_> {
         for (k, &reg) in saved.iter().enumerate() {
             self.a.store64(ctx(offsets::spill(3 + k)), reg);
         }
-        for (slot, reg) in [Reg::RDI, Reg::RSI, Reg::RDX].into_iter().enumerate() {
-            self.a.load32(reg, ctx(offsets::spill(slot)));
+        for (slot, (reg, source)) in ARGS.into_iter().zip(sources).enumerate() {
+            if staged {
+                self.a.load32(reg, ctx(offsets::spill(slot)));
+            } else {
+                self.a.mov_src32(reg, source);
+            }
         }
         let index = helper.index();
         self.a.call_mem(ctx(offsets::helper(index)));
@@ -660,6 +704,7 @@ impl BlockEmitter for Codegen<'_> {
 
     fn op(&mut self, i: usize, op: &Op) -> Result<(), CodegenError> {
         self.temps.release_dead(i);
+        self.frame.track_write_checks(op);
         self.lower(i, op)
     }
 
