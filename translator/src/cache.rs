@@ -18,6 +18,7 @@ use crate::backend::shape::MemoryShape;
 use crate::backend::{CodegenConfig, Emitted, Runtime};
 use crate::ir::{Addr, Block, Op};
 use crate::jitmem::{Arena, Entry, JitMemError};
+use crate::lift::Rewrites;
 use bitvec::prelude::{BitVec, Lsb0, bitvec};
 use retrojit_core::bus::MappedMemory;
 use std::collections::{BTreeSet, HashMap};
@@ -72,6 +73,8 @@ pub struct CacheStats {
     pub invalidations: u64,
     /// Arena resets.
     pub flushes: u64,
+    /// Code bytes handed to the interpreter for being rewritten.
+    pub dynamic_opcodes: u64,
     /// Pages handed to the interpreter for being rewritten too often.
     pub hot_pages: u64,
     /// Entry points that could not be translated.
@@ -107,6 +110,17 @@ fn pages_used(block: &Block) -> BTreeSet<u8> {
     pages
 }
 
+/// Who wrote a byte of translated code.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum WriteOrigin {
+    /// A store in generated code (which left its block to report it).
+    GeneratedCode,
+    /// A store the interpreter executed.
+    Interpreter,
+    /// Not the guest: a loader or a test harness.
+    External,
+}
+
 /// Translated blocks of one 6502 engine.
 #[derive(Debug)]
 pub struct BlockCache {
@@ -127,6 +141,9 @@ pub struct BlockCache {
     code_map: BitVec<u8, Lsb0>,
     /// Immediate operands the guest rewrote: translated as loads from then on.
     dynamic_operands: BitVec<u8, Lsb0>,
+    /// Other bytes of translated code the guest rewrote: interpreted from
+    /// then on.
+    dynamic_opcodes: BitVec<u8, Lsb0>,
     page_invalidations: [u32; 256],
     interpreted_pages: [bool; 256],
     /// The memory mapping generation and whole-space shape the live blocks
@@ -177,6 +194,7 @@ impl BlockCache {
             pending: HashMap::new(),
             code_map: bitvec![u8, Lsb0; 0; 1 << 16],
             dynamic_operands: bitvec![u8, Lsb0; 0; 1 << 16],
+            dynamic_opcodes: bitvec![u8, Lsb0; 0; 1 << 16],
             page_invalidations: [0; 256],
             interpreted_pages: [false; 256],
             mapping: None,
@@ -381,9 +399,15 @@ impl BlockCache {
         }
     }
 
-    /// Whether the immediate operand at `addr` is read at run time.
-    pub fn is_dynamic_operand(&self, addr: u16) -> bool {
-        self.dynamic_operands[usize::from(addr)]
+    /// How the guest has been rewriting the code byte at `addr`.
+    pub fn rewrites(&self, addr: u16) -> Rewrites {
+        if self.dynamic_opcodes[usize::from(addr)] {
+            Rewrites::Opcode
+        } else if self.dynamic_operands[usize::from(addr)] {
+            Rewrites::Operand
+        } else {
+            Rewrites::Never
+        }
     }
 
     /// Whether `addr` holds translated code.
@@ -391,32 +415,53 @@ impl BlockCache {
         self.code_map[usize::from(addr)]
     }
 
-    /// The guest wrote translated code at `addr` (memory already holds the
+    /// Something wrote translated code at `addr` (memory already holds the
     /// new value): invalidates every block on that page whose bytes changed.
     /// Checking the whole page also catches the other bytes the same
-    /// instruction stored (JSR and BRK push two or three).
+    /// instruction stored (JSR and BRK push two or three). Guest stores
+    /// also move the byte up the ladder of [`Rewrites`].
     pub fn invalidate_write(
         &mut self,
         addr: u16,
         memory: &MappedMemory,
+        origin: WriteOrigin,
     ) -> Result<(), JitMemError> {
         let page = usize::from(addr >> 8);
-        let stale: Vec<BlockId> = self.page_blocks[page]
+        let live = |id: &BlockId, pick: &dyn Fn(&CachedBlock) -> bool| {
+            let b = &self.blocks[*id as usize - 1];
+            b.live && pick(b)
+        };
+        let mut stale: Vec<BlockId> = self.page_blocks[page]
             .iter()
             .copied()
-            .filter(|&id| {
-                let b = &self.blocks[id as usize - 1];
-                b.live && b.changed(memory)
-            })
+            .filter(|id| live(id, &|b| b.changed(memory)))
             .collect();
+        if origin == WriteOrigin::External {
+            return self.invalidate(&stale);
+        }
+        if stale.is_empty() && origin == WriteOrigin::GeneratedCode {
+            // The store left the byte as it was: nothing is out of date,
+            // but every such store costs generated code an exit. The byte
+            // is treated as rewritten, so that its stores stop hitting
+            // translated code.
+            stale = self.page_blocks[page]
+                .iter()
+                .copied()
+                .filter(|id| live(id, &|b| b.covers(addr)))
+                .collect();
+        }
         // An immediate operand written over becomes a run-time load in the
-        // retranslation (the next rewrite then costs nothing); only other
-        // rewrites count towards giving the page to the interpreter.
+        // retranslation (the next rewrite then costs nothing); any other
+        // rewritten byte leaves its instruction to the interpreter, and
+        // counts towards giving the whole page to it.
         let operand_rewrite = stale
             .iter()
             .any(|&id| self.blocks[id as usize - 1].immediates.contains(&addr));
         if operand_rewrite {
             self.dynamic_operands.set(usize::from(addr), true);
+        } else if !stale.is_empty() && !self.dynamic_opcodes[usize::from(addr)] {
+            self.dynamic_opcodes.set(usize::from(addr), true);
+            self.stats.dynamic_opcodes += 1;
         }
         self.invalidate(&stale)?;
         if !stale.is_empty() && !operand_rewrite {
@@ -433,10 +478,18 @@ impl BlockCache {
     /// every block translated from or through a remapped page, or all of
     /// them when a remap broke a whole-space promise the code relies on
     /// (see [`MemoryShape`]).
+    #[inline]
     pub fn follow_remaps(&mut self, memory: &MappedMemory) -> Result<(), JitMemError> {
+        match self.mapping {
+            Some((seen, _)) if seen == memory.generation() => Ok(()),
+            _ => self.adopt_mapping(memory),
+        }
+    }
+
+    /// [`Self::follow_remaps`] once the mapping changed.
+    fn adopt_mapping(&mut self, memory: &MappedMemory) -> Result<(), JitMemError> {
         let generation = memory.generation();
         match self.mapping {
-            Some((seen, _)) if seen == generation => return Ok(()),
             Some((seen, shape)) => {
                 let now = MemoryShape::of(memory);
                 if shape.holds_in(now) {
@@ -536,6 +589,7 @@ impl BlockCache {
         self.pending.clear();
         self.code_map.fill(false);
         self.dynamic_operands.fill(false);
+        self.dynamic_opcodes.fill(false);
         self.mapping = None;
         self.stats.flushes += 1;
         Ok(())

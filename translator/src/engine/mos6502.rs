@@ -17,7 +17,7 @@ use super::context::{ExitReason, JitContext};
 use super::debug::{JitDebug, RecordedBlock};
 use crate::backend::CodegenConfig;
 use crate::backend::shape::MemoryShape;
-use crate::cache::{BlockCache, CacheStats};
+use crate::cache::{BlockCache, CacheStats, WriteOrigin};
 use crate::ir::eval::IrState;
 use crate::jitmem::{Isa, JitMemError};
 use crate::lift::mos6502::{LiftConfig, lift_with};
@@ -111,12 +111,13 @@ impl std::fmt::Display for JitStats {
         };
         write!(
             f,
-            "JIT: {} blocks compiled ({} bytes, {:.1} µs/block), {} links, {} invalidations, {} flushes, {} hot pages, {} untranslatable; {:.1}% of {} guest instructions ran as generated code ({} entries)",
+            "JIT: {} blocks compiled ({} bytes, {:.1} µs/block), {} links, {} invalidations, {} rewritten code bytes interpreted, {} flushes, {} hot pages, {} untranslatable; {:.1}% of {} guest instructions ran as generated code ({} entries)",
             c.compiled,
             c.code_bytes,
             per_block,
             c.links,
             c.invalidations,
+            c.dynamic_opcodes,
             c.flushes,
             c.hot_pages,
             c.untranslatable,
@@ -245,7 +246,8 @@ impl Jit6502 {
         memory: &retrojit_core::bus::MappedMemory,
     ) -> Result<(), JitMemError> {
         if self.cache.is_code(addr) {
-            self.cache.invalidate_write(addr, memory)?;
+            self.cache
+                .invalidate_write(addr, memory, WriteOrigin::External)?;
         }
         Ok(())
     }
@@ -299,7 +301,7 @@ impl Jit6502 {
         }
         let cache = &self.cache;
         let lifted = lift_with(bus.memory(), pc, decimal, &self.lift_config(), &|addr| {
-            cache.is_dynamic_operand(addr)
+            cache.rewrites(addr)
         });
         let translated = match lifted {
             Some(mut block) => {
@@ -414,7 +416,11 @@ impl Jit6502 {
                         ExitReason::Budget | ExitReason::Interpret => interpret_next = true,
                         ExitReason::CodeWrite => {
                             let addr = self.ctx.exit_addr as u16;
-                            if let Err(e) = self.cache.invalidate_write(addr, bus.memory()) {
+                            if let Err(e) = self.cache.invalidate_write(
+                                addr,
+                                bus.memory(),
+                                WriteOrigin::GeneratedCode,
+                            ) {
                                 panic!("JIT code memory failed: {e}");
                             }
                         }
@@ -444,7 +450,10 @@ impl Jit6502 {
             let stop = Interpreter::step(cpu, &mut watched, limits, &mut instructions);
             let (hits, count) = (watched.hits, watched.count);
             for &addr in &hits[..count] {
-                if let Err(e) = self.cache.invalidate_write(addr, bus.memory()) {
+                if let Err(e) =
+                    self.cache
+                        .invalidate_write(addr, bus.memory(), WriteOrigin::Interpreter)
+                {
                     panic!("JIT code memory failed: {e}");
                 }
             }

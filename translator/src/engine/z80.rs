@@ -17,7 +17,7 @@ use super::debug::{JitDebug, RecordedBlock};
 use super::mos6502::{JitConfig, JitError, JitStats};
 use crate::backend::CodegenConfig;
 use crate::backend::shape::MemoryShape;
-use crate::cache::BlockCache;
+use crate::cache::{BlockCache, WriteOrigin};
 use crate::ir::{Reg, Z80Reg};
 use crate::jitmem::{Isa, JitMemError};
 use crate::lift::z80::{LiftConfig, lift};
@@ -151,7 +151,8 @@ impl JitZ80 {
         memory: &retrojit_core::bus::MappedMemory,
     ) -> Result<(), JitMemError> {
         if self.cache.is_code(addr) {
-            self.cache.invalidate_write(addr, memory)?;
+            self.cache
+                .invalidate_write(addr, memory, WriteOrigin::External)?;
         }
         Ok(())
     }
@@ -247,9 +248,8 @@ impl JitZ80 {
                 stop_at: self.stops.1,
             };
             let cache = &self.cache;
-            let Some(mut block) = lift(ram.memory(), pc, &config, &|addr| {
-                cache.is_dynamic_operand(addr)
-            }) else {
+            let Some(mut block) = lift(ram.memory(), pc, &config, &|addr| cache.rewrites(addr))
+            else {
                 break false;
             };
             if self.config.optimize {
@@ -369,7 +369,11 @@ impl JitZ80 {
                         ExitReason::Budget | ExitReason::Interpret => interpret_next = true,
                         ExitReason::CodeWrite => {
                             let addr = self.ctx.exit_addr as u16;
-                            if let Err(e) = self.cache.invalidate_write(addr, ram.memory()) {
+                            if let Err(e) = self.cache.invalidate_write(
+                                addr,
+                                ram.memory(),
+                                WriteOrigin::GeneratedCode,
+                            ) {
                                 panic!("JIT code memory failed: {e}");
                             }
                         }
@@ -394,7 +398,10 @@ impl JitZ80 {
             cpu.step(&mut watched);
             let (hits, count) = (watched.hits, watched.count);
             for &addr in &hits[..count] {
-                if let Err(e) = self.cache.invalidate_write(addr, ram.memory()) {
+                if let Err(e) =
+                    self.cache
+                        .invalidate_write(addr, ram.memory(), WriteOrigin::Interpreter)
+                {
                     panic!("JIT code memory failed: {e}");
                 }
             }

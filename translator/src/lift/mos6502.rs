@@ -7,6 +7,7 @@
 //! see are plain memory become [`Addr::Page`]; computed addresses become
 //! [`Addr::Dynamic`] and are checked when the code runs.
 
+use super::Rewrites;
 use crate::ir::{Addr, BinOp, Block, Cond, Dst, Exit, Helper, MAX_TMPS, Op, Operand, Reg, Tmp};
 use retrojit_core::bus::MappedMemory;
 use retrojit_core::cpu::mos6502::Variant;
@@ -53,18 +54,19 @@ pub fn lift(
     decimal: bool,
     config: &LiftConfig,
 ) -> Option<Block> {
-    lift_with(memory, start, decimal, config, &|_| false)
+    lift_with(memory, start, decimal, config, &|_| Rewrites::Never)
 }
 
-/// [`lift`], reading immediate operands at the addresses `dynamic_operand`
-/// selects from guest memory when the code runs instead of compiling them
-/// in (operands the guest keeps rewriting).
+/// [`lift`], treating the code bytes the guest has rewritten as
+/// `rewrites` says: dynamic operands are read from guest memory when the
+/// code runs instead of being compiled in, and a block ends before an
+/// instruction with a dynamic opcode byte.
 pub fn lift_with(
     memory: &MappedMemory,
     start: u16,
     decimal: bool,
     config: &LiftConfig,
-    dynamic_operand: &dyn Fn(u16) -> bool,
+    rewrites: &dyn Fn(u16) -> Rewrites,
 ) -> Option<Block> {
     if config.interpreted(start) {
         return None;
@@ -81,7 +83,7 @@ pub fn lift_with(
         next_tmp: 0,
         penalty: None,
         checks: Vec::new(),
-        dynamic_operand,
+        rewrites,
         immediates: Vec::new(),
         dynamic_operands: Vec::new(),
     };
@@ -102,6 +104,10 @@ pub fn lift_with(
         let Some(insn) = lifter.fetch() else {
             break Exit::Interpret { pc: lifter.pc };
         };
+        let len = u16::from(insn.opcode.instruction_len());
+        if (0..len).any(|i| rewrites(insn.pc.wrapping_add(i)) == Rewrites::Opcode) {
+            break Exit::Interpret { pc: insn.pc };
+        }
         let Some(outcome) = lifter.instruction(&insn, decimal, instructions) else {
             break Exit::Interpret { pc: lifter.pc };
         };
@@ -175,7 +181,7 @@ struct Lifter<'a> {
     /// The current instruction's stored-to addresses and where it resumes,
     /// checked at its end against translated code.
     checks: Vec<(Operand, u16)>,
-    dynamic_operand: &'a dyn Fn(u16) -> bool,
+    rewrites: &'a dyn Fn(u16) -> Rewrites,
     immediates: Vec<u16>,
     dynamic_operands: Vec<u16>,
 }
@@ -345,7 +351,10 @@ impl Lifter<'_> {
             Mode::Accumulator => Target::Value(A),
             Mode::Immediate => {
                 let at = insn.pc.wrapping_add(1);
-                match self.fixed(at, false).filter(|_| (self.dynamic_operand)(at)) {
+                match self
+                    .fixed(at, false)
+                    .filter(|_| (self.rewrites)(at) == Rewrites::Operand)
+                {
                     Some(addr) => {
                         self.dynamic_operands.push(at);
                         Target::Memory(addr)

@@ -24,6 +24,7 @@
 //! is lifted, a repeat branching back to itself), RRD/RLD, EX (SP),rr,
 //! repeated index prefixes, and jumps whose operand is self-modified.
 
+use super::Rewrites;
 use crate::ir::{Addr as IrAddr, BinOp, Block, Cond, Dst, Exit, Helper, MAX_TMPS, Op, Operand};
 use crate::ir::{Reg, Table, Tmp, Z80Reg};
 use retrojit_core::bus::{BusZ80, MappedMemory};
@@ -199,7 +200,7 @@ enum Write {
 
 struct Lifter<'a> {
     memory: &'a MappedMemory,
-    dynamic: &'a dyn Fn(u16) -> bool,
+    rewrites: &'a dyn Fn(u16) -> Rewrites,
     ops: Vec<Op>,
     next_tmp: u8,
     /// Pairs built by [`Self::pair`] in this instruction, as
@@ -349,7 +350,7 @@ impl Lifter<'_> {
     /// An immediate byte: a constant, or read when the code runs if the
     /// guest has rewritten it before.
     fn imm8(&mut self, at: u16) -> Lift<Operand> {
-        if (self.dynamic)(at) {
+        if (self.rewrites)(at) == Rewrites::Operand {
             self.dynamic_operands.push(at);
             let t = self.tmp()?;
             self.emit(Op::Load {
@@ -1211,18 +1212,19 @@ impl Lifter<'_> {
     }
 }
 
-/// Lifts the block at `pc`. `dynamic` tells which bytes the guest has
-/// rewritten as operands (read when the code runs). None when the first
+/// Lifts the block at `pc`. `rewrites` tells which bytes the guest has
+/// rewritten: operands are read when the code runs, instructions with a
+/// rewritten opcode byte are left to the interpreter. None when the first
 /// instruction is not lifted.
 pub fn lift(
     memory: &MappedMemory,
     start: u16,
     config: &LiftConfig,
-    dynamic: &dyn Fn(u16) -> bool,
+    rewrites: &dyn Fn(u16) -> Rewrites,
 ) -> Option<Block> {
     let mut l = Lifter {
         memory,
-        dynamic,
+        rewrites,
         ops: Vec::new(),
         next_tmp: 0,
         pairs: Vec::new(),
@@ -1251,6 +1253,9 @@ pub fn lift(
         let Some(d) = decode(memory, pc) else {
             break Exit::Interpret { pc };
         };
+        if (0..d.len).any(|i| rewrites(pc.wrapping_add(i)) == Rewrites::Opcode) {
+            break Exit::Interpret { pc };
+        }
         let (base, taken) = timing(memory, pc);
         let mark = (l.ops.len(), l.immediates.len(), l.dynamic_operands.len());
         l.ops.push(Op::Insn { pc, index, cycles });
