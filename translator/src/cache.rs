@@ -29,6 +29,10 @@ pub type BlockId = u32;
 /// Invalidations of one page after which it is left to the interpreter.
 pub const HOT_PAGE_LIMIT: u32 = 64;
 
+/// Rewrites of one code byte (other than an immediate operand) after which
+/// its instruction is left to the interpreter (beebjit's dynamic trigger).
+pub const DYNAMIC_OPCODE_TRIGGER: u8 = 4;
+
 /// One translated block.
 #[derive(Clone, Debug)]
 pub struct CachedBlock {
@@ -141,9 +145,11 @@ pub struct BlockCache {
     code_map: BitVec<u8, Lsb0>,
     /// Immediate operands the guest rewrote: translated as loads from then on.
     dynamic_operands: BitVec<u8, Lsb0>,
-    /// Other bytes of translated code the guest rewrote: interpreted from
-    /// then on.
+    /// Other bytes of translated code the guest rewrote
+    /// [`DYNAMIC_OPCODE_TRIGGER`] times: interpreted from then on.
     dynamic_opcodes: BitVec<u8, Lsb0>,
+    /// Rewrites so far of each byte of translated code (not operands).
+    rewrite_counts: Vec<u8>,
     page_invalidations: [u32; 256],
     interpreted_pages: [bool; 256],
     /// The memory mapping generation and whole-space shape the live blocks
@@ -195,6 +201,7 @@ impl BlockCache {
             code_map: bitvec![u8, Lsb0; 0; 1 << 16],
             dynamic_operands: bitvec![u8, Lsb0; 0; 1 << 16],
             dynamic_opcodes: bitvec![u8, Lsb0; 0; 1 << 16],
+            rewrite_counts: vec![0; 1 << 16],
             page_invalidations: [0; 256],
             interpreted_pages: [false; 256],
             mapping: None,
@@ -427,44 +434,56 @@ impl BlockCache {
         origin: WriteOrigin,
     ) -> Result<(), JitMemError> {
         let page = usize::from(addr >> 8);
+        let at = usize::from(addr);
         let live = |id: &BlockId, pick: &dyn Fn(&CachedBlock) -> bool| {
             let b = &self.blocks[*id as usize - 1];
             b.live && pick(b)
         };
-        let mut stale: Vec<BlockId> = self.page_blocks[page]
+        let changed: Vec<BlockId> = self.page_blocks[page]
             .iter()
             .copied()
             .filter(|id| live(id, &|b| b.changed(memory)))
             .collect();
         if origin == WriteOrigin::External {
-            return self.invalidate(&stale);
+            return self.invalidate(&changed);
         }
-        if stale.is_empty() && origin == WriteOrigin::GeneratedCode {
-            // The store left the byte as it was: nothing is out of date,
-            // but every such store costs generated code an exit. The byte
-            // is treated as rewritten, so that its stores stop hitting
-            // translated code.
-            stale = self.page_blocks[page]
+        // A store from generated code that left the byte as it was makes
+        // nothing stale, but each one cost an exit: it counts as a rewrite
+        // of the byte, so that such stores soon stop hitting translated
+        // code.
+        let rewritten = if changed.is_empty() && origin == WriteOrigin::GeneratedCode {
+            self.page_blocks[page]
                 .iter()
                 .copied()
                 .filter(|id| live(id, &|b| b.covers(addr)))
-                .collect();
+                .collect()
+        } else {
+            changed.clone()
+        };
+        if rewritten.is_empty() {
+            return Ok(());
         }
         // An immediate operand written over becomes a run-time load in the
-        // retranslation (the next rewrite then costs nothing); any other
-        // rewritten byte leaves its instruction to the interpreter, and
-        // counts towards giving the whole page to it.
-        let operand_rewrite = stale
+        // retranslation (the next rewrite then costs nothing). Any other
+        // byte rewritten often enough leaves its instruction to the
+        // interpreter; a rare rewrite is simply retranslated.
+        let operand = rewritten
             .iter()
             .any(|&id| self.blocks[id as usize - 1].immediates.contains(&addr));
-        if operand_rewrite {
-            self.dynamic_operands.set(usize::from(addr), true);
-        } else if !stale.is_empty() && !self.dynamic_opcodes[usize::from(addr)] {
-            self.dynamic_opcodes.set(usize::from(addr), true);
-            self.stats.dynamic_opcodes += 1;
+        let mut stale = changed;
+        if operand {
+            self.dynamic_operands.set(at, true);
+            stale = rewritten;
+        } else {
+            self.rewrite_counts[at] = self.rewrite_counts[at].saturating_add(1);
+            if self.rewrite_counts[at] >= DYNAMIC_OPCODE_TRIGGER && !self.dynamic_opcodes[at] {
+                self.dynamic_opcodes.set(at, true);
+                self.stats.dynamic_opcodes += 1;
+                stale = rewritten;
+            }
         }
         self.invalidate(&stale)?;
-        if !stale.is_empty() && !operand_rewrite {
+        if !stale.is_empty() && !operand {
             self.page_invalidations[page] += 1;
             if self.page_invalidations[page] == HOT_PAGE_LIMIT {
                 self.interpreted_pages[page] = true;
@@ -590,6 +609,7 @@ impl BlockCache {
         self.code_map.fill(false);
         self.dynamic_operands.fill(false);
         self.dynamic_opcodes.fill(false);
+        self.rewrite_counts.fill(0);
         self.mapping = None;
         self.stats.flushes += 1;
         Ok(())

@@ -113,6 +113,15 @@ pub fn fold_constants(block: &mut Block) {
                         };
                         known.set(dst, Some(v));
                     }
+                    // x op 0 and (where it commutes) 0 op x are x.
+                    (x, Operand::Imm(0)) | (Operand::Imm(0), x)
+                        if bin.keeps_zero_operand()
+                            && (*b == Operand::Imm(0) || bin.commutes()) =>
+                    {
+                        let dst = *dst;
+                        *op = Op::Mov { dst, src: x };
+                        known.set(dst, None);
+                    }
                     _ => known.set(*dst, None),
                 }
             }

@@ -114,6 +114,75 @@ fn self_modified_operands_are_followed() {
     );
 }
 
+/// Runs `code` at $0100 until it jumps to 0 under the interpreter and the
+/// JIT (compared), and returns the JIT's counters.
+fn run_loop(code: &[u8], what: &str) -> retrojit_translator::engine::mos6502::JitStats {
+    let mut ram = Ram64::new();
+    ram.bytes_mut()[0x100..0x100 + code.len()].copy_from_slice(code);
+    let mut cpu = Cpu::new();
+    cpu.regs.pc = 0x0100;
+    cpu.regs.sp = 0xFE00;
+    let limits = Z80Limits {
+        stop_below: 1,
+        ..Z80Limits::instructions(100_000)
+    };
+    let (outcome, jit) = compare(&cpu, &ram, limits, what);
+    assert_eq!(
+        outcome.reason,
+        Z80StopReason::ReachedStop { pc: 0 },
+        "{what}"
+    );
+    jit.stats()
+}
+
+/// A loop that flips one of its own opcodes between INC A and INC B every
+/// pass: after the first rewrite that instruction is left to the
+/// interpreter and the rest of the loop stays translated, instead of
+/// being retranslated on every pass.
+#[test]
+fn rewritten_opcodes_go_to_the_interpreter() {
+    let code = [
+        0x06, 0x00, // 0100 LD B,0
+        0x3A, 0x0B, 0x01, // 0102 LD A,($010B)
+        0xEE, 0x38, // 0105 XOR $38 (INC A <-> INC B)
+        0x32, 0x0B, 0x01, // 0107 LD ($010B),A
+        0x00, // 010A NOP
+        0x3C, // 010B INC A (rewritten)
+        0x0C, // 010C INC C
+        0x20, 0xF3, // 010D JR NZ,$0102
+        0xC3, 0x00, 0x00, // 010F JP 0
+    ];
+    let stats = run_loop(&code, "opcode rewrite");
+    assert!(stats.cache.dynamic_opcodes >= 1, "{stats}");
+    assert_eq!(stats.cache.hot_pages, 0, "{stats}");
+    assert!(
+        stats.cache.invalidations < 8,
+        "not retranslated every pass: {stats}"
+    );
+    assert!(stats.jit_share() > 0.5, "{stats}");
+}
+
+/// A loop that stores into its own code the byte already there: the
+/// first such store leaves its block, after which the byte is read at
+/// run time and the stores no longer leave.
+#[test]
+fn stores_of_the_same_value_into_code_stop_leaving_blocks() {
+    let code = [
+        0x3A, 0x08, 0x01, // 0100 LD A,($0108)
+        0x32, 0x08, 0x01, // 0103 LD ($0108),A
+        0x0C, // 0106 INC C
+        0x3E, 0x05, // 0107 LD A,5 (its operand stored over)
+        0x20, 0xF5, // 0109 JR NZ,$0100
+        0xC3, 0x00, 0x00, // 010B JP 0
+    ];
+    let stats = run_loop(&code, "same-value stores");
+    assert!(
+        stats.exits[2] < 8,
+        "256 stores, few code-write exits: {stats}"
+    );
+    assert!(stats.jit_share() > 0.8, "{stats}");
+}
+
 /// LD HL,$0200 / LD DE,$0300 / LD BC,$0100 / LDIR / LDDR back over it /
 /// JP 0: each repeat is a pass of a block that branches to itself, so the
 /// copy runs as a linked host loop.

@@ -205,6 +205,16 @@ impl BinOp {
             BinOp::Shr => a >> (b & 31),
         }
     }
+
+    /// Whether `x op 0 == x`.
+    pub const fn keeps_zero_operand(self) -> bool {
+        !matches!(self, BinOp::And)
+    }
+
+    /// Whether `a op b == b op a`.
+    pub const fn commutes(self) -> bool {
+        matches!(self, BinOp::Add | BinOp::And | BinOp::Or | BinOp::Xor)
+    }
 }
 
 /// A guest memory address.

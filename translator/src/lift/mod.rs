@@ -13,7 +13,8 @@ pub enum Rewrites {
     /// An immediate operand the guest keeps rewriting: the instruction
     /// reads it from guest memory when it runs.
     Operand,
-    /// Rewritten otherwise (an opcode, an instruction under test): blocks
-    /// end before the instruction and the interpreter runs it.
+    /// Rewritten again and again otherwise (an opcode, an instruction
+    /// under test): blocks end before the instruction and the interpreter
+    /// runs it.
     Opcode,
 }
