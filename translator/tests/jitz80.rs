@@ -183,6 +183,41 @@ fn stores_of_the_same_value_into_code_stop_leaving_blocks() {
     assert!(stats.jit_share() > 0.8, "{stats}");
 }
 
+/// CPIR finds a byte in a table, CPDR searches back for one that is not
+/// there: both repeat as linked host loops, with the interpreter's flags,
+/// MEMPTR and T-states.
+#[test]
+fn block_searches_loop_in_generated_code() {
+    let code = [
+        0x21, 0x00, 0x02, // 0100 LD HL,$0200
+        0x01, 0x00, 0x01, // 0103 LD BC,$0100
+        0x3E, 0x99, // 0106 LD A,$99
+        0xED, 0xB1, // 0108 CPIR (stops after the first $99)
+        0x21, 0xFF, 0x02, // 010A LD HL,$02FF
+        0x01, 0x80, 0x00, // 010D LD BC,$0080
+        0x3E, 0x01, // 0110 LD A,$01
+        0xED, 0xB9, // 0112 CPDR (no match: runs BC out)
+        0xC3, 0x00, 0x00, // 0114 JP 0
+    ];
+    let mut ram = Ram64::new();
+    ram.bytes_mut()[0x100..0x100 + code.len()].copy_from_slice(&code);
+    for (i, byte) in ram.bytes_mut()[0x200..0x300].iter_mut().enumerate() {
+        *byte = (i as u8).wrapping_mul(7) | 0x80;
+    }
+    ram.bytes_mut()[0x2C7] = 0x99;
+    let mut cpu = Cpu::new();
+    cpu.regs.pc = 0x0100;
+    let limits = Z80Limits {
+        stop_below: 1,
+        ..Z80Limits::instructions(10_000)
+    };
+    let (outcome, jit) = compare(&cpu, &ram, limits, "CPIR/CPDR");
+    assert_eq!(outcome.reason, Z80StopReason::ReachedStop { pc: 0 });
+    let stats = jit.stats();
+    assert!(stats.jit_share() > 0.95, "{stats}");
+    assert!(stats.entries < 20, "the repeats are linked: {stats}");
+}
+
 /// LD HL,$0200 / LD DE,$0300 / LD BC,$0100 / LDIR / LDDR back over it /
 /// JP 0: each repeat is a pass of a block that branches to itself, so the
 /// copy runs as a linked host loop.

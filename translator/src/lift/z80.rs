@@ -175,6 +175,9 @@ fn timing(memory: &MappedMemory, pc: u16) -> (u16, u16) {
         cpu.regs.f = f;
         cpu.regs.b = b;
         cpu.regs.c = c;
+        // Unlike every byte the bus returns off the instruction (0), so
+        // CPIR/CPDR repeat whenever BC lets them.
+        cpu.regs.a = 0x5A;
         cpu.step(&mut TimingBus { pc, bytes });
         cpu.regs.tstates as u16
     };
@@ -842,6 +845,12 @@ impl Lifter<'_> {
                     ..
                 },
             ) => return self.block_load(b, taken_extra),
+            Instr::Block(
+                b @ BlockInstr {
+                    kind: BlockKind::Cp,
+                    ..
+                },
+            ) => return self.block_compare(b, taken_extra),
             Instr::CallCc(c) => {
                 let target = self.const16(d.imm_at)?;
                 return self.call_conditional(c, target, taken_extra);
@@ -1000,6 +1009,69 @@ impl Lifter<'_> {
     /// interpreter would take an interrupt). After the load and the write
     /// probes nothing can leave the block, so registers are written at once
     /// and few temporaries are live.
+    /// CPI, CPD, CPIR, CPDR: A compared with (HL), HL and MEMPTR stepped,
+    /// BC counted down. A repeat (BC not zero, no match) branches back to
+    /// the instruction, as LDIR's does. Intermediate values go to the
+    /// condition location early: the x86-64 backend has four temporaries.
+    fn block_compare(&mut self, b: BlockInstr, repeat_extra: u16) -> Lift<Flow> {
+        use BinOp::{Add, And, Or, Shl, Shr, Sub, Xor};
+        let a = z(Z80Reg::A);
+        let hl = self.get16(Reg16::Hl)?;
+        let v = self.load(hl)?;
+        let wide = self.bin(Sub, a, v)?;
+        let carries = self.bin(Xor, a, v)?;
+        let carries = self.bin(Xor, carries, wide)?;
+        let result = self.low(wide)?;
+        let half = self.and(carries, FLAG_H.into())?;
+        let sz = self.lookup(Table::Sz53, result)?;
+        let sz = self.and(sz, u32::from(FLAG_S | FLAG_Z))?;
+        let mut flags = self.bin(Or, sz, half)?;
+        // X/Y from A - (HL) - H: its bit 3, and bit 1 as bit 5.
+        let borrow = self.bin(Shr, half, Operand::Imm(4))?;
+        let n = self.bin(Sub, result, borrow)?;
+        let x = self.and(n, FLAG_X.into())?;
+        flags = self.bin(Or, flags, x)?;
+        let y = self.bin(Shl, n, Operand::Imm(4))?;
+        let y = self.and(y, FLAG_Y.into())?;
+        flags = self.bin(Or, flags, y)?;
+        let carry = self.and(z(Z80Reg::F), FLAG_C.into())?;
+        flags = self.bin(Or, flags, carry)?;
+        flags = self.bin(Or, flags, Operand::Imm(FLAG_N.into()))?;
+        // 1 when A and (HL) differ.
+        let biased = self.bin(Add, result, Operand::Imm(0xFF))?;
+        let differs = self.bin(Shr, biased, Operand::Imm(8))?;
+        self.put(Z80Reg::Cond, differs);
+        let delta = if b.decrement { 0xFFFF } else { 1 };
+        self.step_pair(Z80Reg::H, Z80Reg::L, delta)?;
+        self.step_pair(Z80Reg::B, Z80Reg::C, 0xFFFF)?;
+        let any = self.bin(Or, z(Z80Reg::B), z(Z80Reg::C))?;
+        let biased = self.bin(Add, any, Operand::Imm(0xFF))?;
+        let counting = self.bin(Shr, biased, Operand::Imm(8))?;
+        let pv = self.bin(Shl, counting, Operand::Imm(2))?;
+        flags = self.bin(Or, flags, pv)?;
+        let wz = self.add16(z(Z80Reg::Wz), delta)?;
+        if !b.repeat {
+            self.put(Z80Reg::Wz, wz);
+            self.set_flags(flags)?;
+            return Ok(Flow::Next);
+        }
+        let repeat = self.bin(And, counting, z(Z80Reg::Cond))?;
+        self.put(Z80Reg::Cond, repeat);
+        // Repeating, MEMPTR becomes PC+1 and X/Y come from the rewound
+        // PC's high byte.
+        let mask = self.mask(z(Z80Reg::Cond), true)?;
+        let wz = self.select(mask, Operand::Imm(u32::from(self.pc.wrapping_add(1))), wz)?;
+        self.put(Z80Reg::Wz, wz);
+        let rewound_xy = u32::from(self.pc >> 8) & u32::from(FLAG_X | FLAG_Y);
+        let without_xy = self.and(flags, u32::from(!(FLAG_X | FLAG_Y)))?;
+        let rewound = self.bin(Or, without_xy, Operand::Imm(rewound_xy))?;
+        let mask = self.mask(z(Z80Reg::Cond), true)?;
+        let flags = self.select(mask, rewound, flags)?;
+        self.set_flags(flags)?;
+        let here = self.pc;
+        self.branch(z(Z80Reg::Cond), true, here, repeat_extra)
+    }
+
     fn block_load(&mut self, b: BlockInstr, repeat_extra: u16) -> Lift<Flow> {
         let hl = self.get16(Reg16::Hl)?;
         let v = self.load(hl)?;
