@@ -10,7 +10,7 @@ use retrojit_core::engine::{EngineZ80, Interpreter, Z80Limits, Z80Outcome, Z80St
 use retrojit_core::machine::cpm::{Cpm, Exit, Ram64};
 use retrojit_core::programs;
 use retrojit_translator::engine::lockstep_z80::LockstepZ80;
-use retrojit_translator::engine::mos6502::JitConfig;
+use retrojit_translator::engine::mos6502::{JitConfig, JitStats};
 use retrojit_translator::engine::z80::JitZ80;
 
 fn eager() -> JitConfig {
@@ -82,12 +82,38 @@ fn budgets_stop_on_the_same_instruction() {
     }
 }
 
+/// 64 KiB of RAM holding `code` at $0100.
+fn ram_with(code: &[u8]) -> Ram64 {
+    let mut ram = Ram64::new();
+    ram.bytes_mut()[0x100..0x100 + code.len()].copy_from_slice(code);
+    ram
+}
+
+/// Runs the program at $0100 of `ram` until it jumps to 0 (at most
+/// `budget` instructions) under the interpreter and the JIT, compared, and
+/// returns the JIT's counters.
+fn run_to_zero(ram: &Ram64, budget: u64, what: &str) -> JitStats {
+    let mut cpu = Cpu::new();
+    cpu.regs.pc = 0x0100;
+    cpu.regs.sp = 0xFE00;
+    let limits = Z80Limits {
+        stop_below: 1,
+        ..Z80Limits::instructions(budget)
+    };
+    let (outcome, jit) = compare(&cpu, ram, limits, what);
+    assert_eq!(
+        outcome.reason,
+        Z80StopReason::ReachedStop { pc: 0 },
+        "{what}"
+    );
+    jit.stats()
+}
+
 /// LD B,0 / loop: LD A,n (n rewritten) / ADD A,B / LD (loop+1),A / DJNZ
 /// loop / JP 0: each pass stores into the LD's operand, which the JIT
 /// first compiles as a constant and then reads at run time.
 #[test]
 fn self_modified_operands_are_followed() {
-    let mut ram = Ram64::new();
     let code = [
         0x06, 0x00, // 0100 LD B,0
         0x3E, 0x01, // 0102 LD A,1
@@ -96,43 +122,12 @@ fn self_modified_operands_are_followed() {
         0x10, 0xF8, // 0108 DJNZ $0102
         0xC3, 0x00, 0x00, // 010A JP 0
     ];
-    ram.bytes_mut()[0x100..0x100 + code.len()].copy_from_slice(&code);
-    let mut cpu = Cpu::new();
-    cpu.regs.pc = 0x0100;
-    cpu.regs.sp = 0xFE00;
-    let limits = Z80Limits {
-        stop_below: 1,
-        ..Z80Limits::instructions(100_000)
-    };
-    let (outcome, jit) = compare(&cpu, &ram, limits, "self-modifying loop");
-    assert_eq!(outcome.reason, Z80StopReason::ReachedStop { pc: 0 });
-    let stats = jit.stats();
+    let stats = run_to_zero(&ram_with(&code), 100_000, "self-modifying loop");
     assert!(stats.jit_instructions > 0, "{stats}");
     assert!(
         stats.exits[2] > 0,
         "stores into code leave the block: {stats}"
     );
-}
-
-/// Runs `code` at $0100 until it jumps to 0 under the interpreter and the
-/// JIT (compared), and returns the JIT's counters.
-fn run_loop(code: &[u8], what: &str) -> retrojit_translator::engine::mos6502::JitStats {
-    let mut ram = Ram64::new();
-    ram.bytes_mut()[0x100..0x100 + code.len()].copy_from_slice(code);
-    let mut cpu = Cpu::new();
-    cpu.regs.pc = 0x0100;
-    cpu.regs.sp = 0xFE00;
-    let limits = Z80Limits {
-        stop_below: 1,
-        ..Z80Limits::instructions(100_000)
-    };
-    let (outcome, jit) = compare(&cpu, &ram, limits, what);
-    assert_eq!(
-        outcome.reason,
-        Z80StopReason::ReachedStop { pc: 0 },
-        "{what}"
-    );
-    jit.stats()
 }
 
 /// A loop that flips one of its own opcodes between INC A and INC B every
@@ -152,7 +147,7 @@ fn rewritten_opcodes_go_to_the_interpreter() {
         0x20, 0xF3, // 010D JR NZ,$0102
         0xC3, 0x00, 0x00, // 010F JP 0
     ];
-    let stats = run_loop(&code, "opcode rewrite");
+    let stats = run_to_zero(&ram_with(&code), 100_000, "opcode rewrite");
     assert!(stats.cache.dynamic_opcodes >= 1, "{stats}");
     assert_eq!(stats.cache.hot_pages, 0, "{stats}");
     assert!(
@@ -175,7 +170,7 @@ fn stores_of_the_same_value_into_code_stop_leaving_blocks() {
         0x20, 0xF5, // 0109 JR NZ,$0100
         0xC3, 0x00, 0x00, // 010B JP 0
     ];
-    let stats = run_loop(&code, "same-value stores");
+    let stats = run_to_zero(&ram_with(&code), 100_000, "same-value stores");
     assert!(
         stats.exits[2] < 8,
         "256 stores, few code-write exits: {stats}"
@@ -199,21 +194,12 @@ fn block_searches_loop_in_generated_code() {
         0xED, 0xB9, // 0112 CPDR (no match: runs BC out)
         0xC3, 0x00, 0x00, // 0114 JP 0
     ];
-    let mut ram = Ram64::new();
-    ram.bytes_mut()[0x100..0x100 + code.len()].copy_from_slice(&code);
+    let mut ram = ram_with(&code);
     for (i, byte) in ram.bytes_mut()[0x200..0x300].iter_mut().enumerate() {
         *byte = (i as u8).wrapping_mul(7) | 0x80;
     }
     ram.bytes_mut()[0x2C7] = 0x99;
-    let mut cpu = Cpu::new();
-    cpu.regs.pc = 0x0100;
-    let limits = Z80Limits {
-        stop_below: 1,
-        ..Z80Limits::instructions(10_000)
-    };
-    let (outcome, jit) = compare(&cpu, &ram, limits, "CPIR/CPDR");
-    assert_eq!(outcome.reason, Z80StopReason::ReachedStop { pc: 0 });
-    let stats = jit.stats();
+    let stats = run_to_zero(&ram, 10_000, "CPIR/CPDR");
     assert!(stats.jit_share() > 0.95, "{stats}");
     assert!(stats.entries < 20, "the repeats are linked: {stats}");
 }
@@ -223,7 +209,6 @@ fn block_searches_loop_in_generated_code() {
 /// copy runs as a linked host loop.
 #[test]
 fn block_copies_loop_in_generated_code() {
-    let mut ram = Ram64::new();
     let code = [
         0x21, 0x00, 0x02, // LD HL,$0200
         0x11, 0x00, 0x03, // LD DE,$0300
@@ -235,19 +220,11 @@ fn block_copies_loop_in_generated_code() {
         0xED, 0xB8, // LDDR
         0xC3, 0x00, 0x00, // JP 0
     ];
-    ram.bytes_mut()[0x100..0x100 + code.len()].copy_from_slice(&code);
+    let mut ram = ram_with(&code);
     for (i, byte) in ram.bytes_mut()[0x200..0x300].iter_mut().enumerate() {
         *byte = (i as u8).wrapping_mul(7);
     }
-    let mut cpu = Cpu::new();
-    cpu.regs.pc = 0x0100;
-    let limits = Z80Limits {
-        stop_below: 1,
-        ..Z80Limits::instructions(10_000)
-    };
-    let (outcome, jit) = compare(&cpu, &ram, limits, "LDIR/LDDR");
-    assert_eq!(outcome.reason, Z80StopReason::ReachedStop { pc: 0 });
-    let stats = jit.stats();
+    let stats = run_to_zero(&ram, 10_000, "LDIR/LDDR");
     assert!(stats.jit_share() > 0.95, "{stats}");
     assert!(stats.entries < 20, "the repeats are linked: {stats}");
 }

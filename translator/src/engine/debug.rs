@@ -30,6 +30,22 @@ pub(crate) struct RecordedBlock<'a> {
     pub key: (u16, bool),
 }
 
+/// The block's guest instructions as `ADDR  TEXT` lines, each decoded by
+/// `disassemble(pc) -> (text, length)`.
+pub(crate) fn guest_lines(
+    block: &Block,
+    disassemble: impl Fn(u16) -> (String, u16),
+) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut pc = block.start;
+    while pc.wrapping_sub(block.start) < block.len {
+        let (text, len) = disassemble(pc);
+        lines.push(format!("{pc:04X}  {text}"));
+        pc = pc.wrapping_add(len.max(1));
+    }
+    lines
+}
+
 impl JitDebug {
     /// Dumps every block translated from now on into `dir`.
     pub fn dump_blocks_to(&mut self, dir: PathBuf) -> std::io::Result<()> {

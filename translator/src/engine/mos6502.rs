@@ -14,7 +14,7 @@
 //! which also runs everything between blocks.
 
 use super::context::{ExitReason, JitContext};
-use super::debug::{JitDebug, RecordedBlock};
+use super::debug::{JitDebug, RecordedBlock, guest_lines};
 use crate::backend::CodegenConfig;
 use crate::backend::shape::MemoryShape;
 use crate::cache::{BlockCache, CacheStats, WriteOrigin};
@@ -192,15 +192,12 @@ impl Jit6502 {
         block: &crate::ir::Block,
         memory: &retrojit_core::bus::MappedMemory,
     ) {
-        let mut guest = Vec::new();
-        let mut pc = block.start;
-        while pc.wrapping_sub(block.start) < block.len {
+        let guest = guest_lines(block, |pc| {
             let byte = |i: u16| memory.read(pc.wrapping_add(i)).unwrap_or(0);
-            let (asm, len) =
+            let (text, len) =
                 retrojit_core::cpu::mos6502::disassemble(pc, [byte(0), byte(1), byte(2)]);
-            guest.push(format!("{pc:04X}  {asm}"));
-            pc = pc.wrapping_add(u16::from(len.max(1)));
-        }
+            (text, len.into())
+        });
         let recorded = RecordedBlock {
             name: format!("6502_{:04X}_d{}", block.start, u8::from(block.decimal)),
             title: format!("block ${:04X} D={}", block.start, u8::from(block.decimal)),

@@ -13,7 +13,7 @@
 //! any block with no more instructions than remain may run.
 
 use super::context::{ExitReason, JitContext};
-use super::debug::{JitDebug, RecordedBlock};
+use super::debug::{JitDebug, RecordedBlock, guest_lines};
 use super::mos6502::{JitConfig, JitError, JitStats};
 use crate::backend::CodegenConfig;
 use crate::backend::shape::MemoryShape;
@@ -168,14 +168,11 @@ impl JitZ80 {
         block: &crate::ir::Block,
         memory: &retrojit_core::bus::MappedMemory,
     ) {
-        let mut guest = Vec::new();
-        let mut pc = block.start;
-        while pc.wrapping_sub(block.start) < block.len {
+        let guest = guest_lines(block, |pc| {
             let d =
                 retrojit_core::cpu::z80::disasm::disassemble(pc, |a| memory.read(a).unwrap_or(0));
-            guest.push(format!("{pc:04X}  {}", d.text));
-            pc = pc.wrapping_add(d.len.max(1));
-        }
+            (d.text, d.len)
+        });
         let recorded = RecordedBlock {
             name: format!("z80_{:04X}", block.start),
             title: format!("block ${:04X}", block.start),
