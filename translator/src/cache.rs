@@ -1,6 +1,6 @@
-//! The 6502 block cache: where translated blocks live in the arena, how
-//! the dispatcher finds them, how exits are linked, and what happens when
-//! the guest writes over translated code.
+//! The block cache (6502 and Z80): where translated blocks live in the
+//! arena, how the dispatcher finds them, how exits are linked, and what
+//! happens when the guest writes over translated code.
 //!
 //! - Lookup: a dense table indexed by (PC, D) holding block numbers.
 //! - Linking: each exit slot starts unlinked (the host's NOP word: fall
@@ -9,8 +9,14 @@
 //! - Self-modifying code: a bit per guest byte marks translated bytes.
 //!   A write there (from generated code or the interpreter) invalidates the
 //!   blocks whose bytes really changed: their lookup entries go, incoming
-//!   links are patched back to NOPs and their entry is poisoned. A page
-//!   invalidated again and again is left to the interpreter.
+//!   links are patched back to NOPs and their entry is poisoned. The
+//!   rewrites climb a ladder: a rewritten immediate operand is read at run
+//!   time from then on; a byte rewritten again and again (or stored over
+//!   with its own value by generated code) leaves its instruction to the
+//!   interpreter, blocks ending before it; a page invalidated again and
+//!   again is left to the interpreter as a whole.
+//! - Mapping: blocks rely on the page table they were compiled for, and
+//!   on its whole-space [`MemoryShape`]; remaps drop what they break.
 //! - A full arena is reset and the cache starts over.
 
 use crate::backend::host::mos6502::{ISA, emit_block, emit_runtime};
@@ -125,7 +131,7 @@ pub enum WriteOrigin {
     External,
 }
 
-/// Translated blocks of one 6502 engine.
+/// Translated blocks of one engine.
 #[derive(Debug)]
 pub struct BlockCache {
     arena: Arena,
