@@ -682,6 +682,10 @@ impl Lifter<'_> {
             }
             Instr::Alu(op, loc) => {
                 let (v, _) = self.read8(loc, d)?;
+                // The operand's load was the last way out of the
+                // instruction: (IX+d)'s MEMPTR can be written now, which
+                // frees its temporary for the flags.
+                self.flush();
                 let (result, flags) = self.alu8(op, a, v, f)?;
                 if op != AluOp::Cp {
                     self.set(Z80Reg::A, result)?;
