@@ -32,6 +32,11 @@ struct Cli {
     /// Run only suites whose name contains SUBSTR.
     #[arg(long, value_name = "SUBSTR")]
     filter: Option<String>,
+    /// Leave out suites whose name contains SUBSTR (repeatable), e.g. the
+    /// exercisers under lockstep on an emulated host, where they take
+    /// twenty minutes each.
+    #[arg(long, value_name = "SUBSTR")]
+    skip: Vec<String>,
     /// Run only under this engine: interp, jit or lockstep (default: every
     /// engine a suite lists; ad-hoc commands default to interp).
     #[arg(long, global = true, value_parser = parse_engine)]
@@ -369,13 +374,15 @@ fn run_manifest(cli: &Cli, ctx: &RunContext) -> Result<Vec<SuiteResult>> {
             cli.filter
                 .as_ref()
                 .is_none_or(|f| s.name.contains(f.as_str()))
+                && !cli.skip.iter().any(|k| s.name.contains(k.as_str()))
         })
         .collect();
     if suites.is_empty() {
         bail!(
-            "no suite in {} matches the filter {:?}",
+            "no suite in {} matches the filter {:?} (skipping {:?})",
             cli.manifest.display(),
-            cli.filter.as_deref().unwrap_or("")
+            cli.filter.as_deref().unwrap_or(""),
+            cli.skip
         );
     }
     let mut results = Vec::new();

@@ -269,9 +269,9 @@ impl BlockCache {
     /// Compiles and installs `block`. Returns false when the backend cannot
     /// compile it (the interpreter keeps running that code).
     pub fn insert(&mut self, block: &Block, memory: &MappedMemory) -> Result<bool, JitMemError> {
-        self.follow_remaps(memory)?;
+        let shape = self.follow_remaps(memory)?;
         let started = std::time::Instant::now();
-        let emitted = match emit_block(block, memory, self.codegen) {
+        let emitted = match emit_block(block, memory, shape, self.codegen) {
             Ok(emitted) => emitted,
             Err(_) => {
                 self.stats.untranslatable += 1;
@@ -502,34 +502,32 @@ impl BlockCache {
     /// Drops what the machine's remaps since the last look made stale:
     /// every block translated from or through a remapped page, or all of
     /// them when a remap broke a whole-space promise the code relies on
-    /// (see [`MemoryShape`]).
+    /// (see [`MemoryShape`]). Returns the shape code compiled now may rely
+    /// on: the one the cache records, so the optimiser, the backend and
+    /// the cache's remap tracking cannot disagree about it.
     #[inline]
-    pub fn follow_remaps(&mut self, memory: &MappedMemory) -> Result<(), JitMemError> {
+    pub fn follow_remaps(&mut self, memory: &MappedMemory) -> Result<MemoryShape, JitMemError> {
         match self.mapping {
-            Some((seen, _)) if seen == memory.generation() => Ok(()),
+            Some((seen, shape)) if seen == memory.generation() => Ok(shape),
             _ => self.adopt_mapping(memory),
         }
     }
 
     /// [`Self::follow_remaps`] once the mapping changed.
-    fn adopt_mapping(&mut self, memory: &MappedMemory) -> Result<(), JitMemError> {
-        let generation = memory.generation();
-        match self.mapping {
-            Some((seen, shape)) => {
-                let now = MemoryShape::of(memory);
-                if shape.holds_in(now) {
-                    let remapped: Vec<u8> = memory.remapped_since(seen).collect();
-                    for page in remapped {
-                        self.invalidate_page(page)?;
-                    }
-                } else {
-                    self.flush()?;
+    fn adopt_mapping(&mut self, memory: &MappedMemory) -> Result<MemoryShape, JitMemError> {
+        let now = MemoryShape::of(memory);
+        if let Some((seen, shape)) = self.mapping {
+            if shape.holds_in(now) {
+                let remapped: Vec<u8> = memory.remapped_since(seen).collect();
+                for page in remapped {
+                    self.invalidate_page(page)?;
                 }
-                self.mapping = Some((generation, now));
+            } else {
+                self.flush()?;
             }
-            None => self.mapping = Some((generation, MemoryShape::of(memory))),
         }
-        Ok(())
+        self.mapping = Some((memory.generation(), now));
+        Ok(now)
     }
 
     /// The machine remapped `page`: every block that read code or data

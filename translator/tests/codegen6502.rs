@@ -36,22 +36,23 @@ fn every_lifted_block_compiles_to_decodable_code() {
                 let Some(mut block) = lift(&bus.memory, pc, decimal, &config) else {
                     continue;
                 };
+                let shape = MemoryShape::of(&bus.memory);
                 if optimized {
-                    optimize(&mut block, MemoryShape::of(&bus.memory));
+                    optimize(&mut block, shape);
                 }
                 for link in [false, true] {
                     let codegen = CodegenConfig {
                         stop_on_trap: seed % 3 == 0,
                         link,
                     };
-                    let emitted = aarch64::mos6502::emit_block(&block, &bus.memory, codegen)
+                    let emitted = aarch64::mos6502::emit_block(&block, &bus.memory, shape, codegen)
                         .unwrap_or_else(|e| panic!("seed {seed}: {e}\n{block}"));
                     for word in emitted.code.chunks_exact(4) {
                         let word = u32::from_le_bytes(word.try_into().unwrap());
                         let text = aarch64::disasm::disasm(word);
                         assert!(!text.starts_with('<'), "seed {seed}: {text}\n{block}");
                     }
-                    let emitted = x86_64::mos6502::emit_block(&block, &bus.memory, codegen)
+                    let emitted = x86_64::mos6502::emit_block(&block, &bus.memory, shape, codegen)
                         .unwrap_or_else(|e| panic!("seed {seed}: {e}\n{block}"));
                     check_x86_64(&emitted, &format!("seed {seed}\n{block}"));
                     compiled += 1;

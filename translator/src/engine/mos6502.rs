@@ -16,7 +16,6 @@
 use super::context::{ExitReason, JitContext};
 use super::debug::{JitDebug, RecordedBlock, guest_lines};
 use crate::backend::CodegenConfig;
-use crate::backend::shape::MemoryShape;
 use crate::cache::{BlockCache, CacheStats, WriteOrigin};
 use crate::ir::eval::IrState;
 use crate::jitmem::{Isa, JitMemError};
@@ -283,7 +282,7 @@ impl Jit6502 {
         cpu: &Cpu,
         bus: &B,
     ) -> Result<Option<(*const u8, u16)>, JitMemError> {
-        self.cache.follow_remaps(bus.memory())?;
+        let shape = self.cache.follow_remaps(bus.memory())?;
         let (pc, decimal) = (cpu.regs.pc, self.decimal_key(cpu));
         if let Some(b) = self.cache.lookup(pc, decimal) {
             return Ok(Some((self.cache.entry(b), b.worst_cycles)));
@@ -303,7 +302,7 @@ impl Jit6502 {
         let translated = match lifted {
             Some(mut block) => {
                 if self.config.optimize {
-                    optimize(&mut block, MemoryShape::of(bus.memory()));
+                    optimize(&mut block, shape);
                 }
                 let inserted = self.cache.insert(&block, bus.memory())?;
                 if inserted && self.debug.enabled() {

@@ -16,7 +16,6 @@ use super::context::{ExitReason, JitContext};
 use super::debug::{JitDebug, RecordedBlock, guest_lines};
 use super::mos6502::{JitConfig, JitError, JitStats};
 use crate::backend::CodegenConfig;
-use crate::backend::shape::MemoryShape;
 use crate::cache::{BlockCache, WriteOrigin};
 use crate::ir::{Reg, Z80Reg};
 use crate::jitmem::{Isa, JitMemError};
@@ -223,7 +222,7 @@ impl JitZ80 {
         pc: u16,
         ram: &B,
     ) -> Result<Option<(*const u8, u16, u16)>, JitMemError> {
-        self.cache.follow_remaps(ram.memory())?;
+        let shape = self.cache.follow_remaps(ram.memory())?;
         if let Some(b) = self.cache.lookup(pc, false) {
             return Ok(Some((self.cache.entry(b), b.worst_cycles, b.instructions)));
         }
@@ -250,7 +249,7 @@ impl JitZ80 {
                 break false;
             };
             if self.config.optimize {
-                optimize(&mut block, MemoryShape::of(ram.memory()));
+                optimize(&mut block, shape);
             }
             if self.cache.insert(&block, ram.memory())? {
                 if self.debug.enabled() {

@@ -137,12 +137,13 @@ struct Codegen<'a> {
 pub fn emit_block(
     block: &Block,
     memory: &MappedMemory,
+    shape: MemoryShape,
     config: CodegenConfig,
 ) -> Result<Emitted, CodegenError> {
     let mut cg = Codegen {
         a: Assembler::new(),
         memory,
-        shape: MemoryShape::of(memory),
+        shape,
         config,
         block,
         temps: Temps::new(block, &TEMP_REGS),
