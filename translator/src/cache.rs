@@ -21,7 +21,7 @@
 
 use crate::backend::host::mos6502::{ISA, emit_block, emit_runtime};
 use crate::backend::shape::MemoryShape;
-use crate::backend::{CodegenConfig, Emitted, Runtime};
+use crate::backend::{CodegenConfig, Emitted, Guest, Runtime};
 use crate::ir::{Addr, Block, Op};
 use crate::jitmem::{Arena, Entry, JitMemError};
 use crate::lift::Rewrites;
@@ -190,11 +190,17 @@ impl CachedBlock {
 }
 
 impl BlockCache {
-    /// A cache in an arena of `arena_size` bytes. `link` false keeps every
-    /// exit going through the dispatcher (lockstep checks each block).
-    pub fn new(arena_size: usize, codegen: CodegenConfig, link: bool) -> Result<Self, JitMemError> {
+    /// A cache of `guest` code in an arena of `arena_size` bytes. `link`
+    /// false keeps every exit going through the dispatcher (lockstep
+    /// checks each block).
+    pub fn new(
+        guest: Guest,
+        arena_size: usize,
+        codegen: CodegenConfig,
+        link: bool,
+    ) -> Result<Self, JitMemError> {
         let mut arena = Arena::new(arena_size)?;
-        let runtime = emit_runtime().expect("the runtime stubs encode");
+        let runtime = emit_runtime(guest).expect("the runtime stubs encode");
         Self::install_runtime(&mut arena, &runtime)?;
         Ok(Self {
             arena,

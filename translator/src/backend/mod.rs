@@ -47,6 +47,18 @@ pub struct ExitSlot {
     pub decimal: bool,
 }
 
+/// The guest a block cache compiles for. Each guest has its own register
+/// plan (which guest locations live in host registers), so the runtime
+/// stubs that load and store them differ; blocks of one cache all share
+/// its plan, which is what lets them branch to each other directly.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Guest {
+    /// The 6502 and 2A03.
+    Mos6502,
+    /// The Z80.
+    Z80,
+}
+
 /// The shared stubs at the start of every arena.
 #[derive(Clone, Debug)]
 pub struct Runtime {

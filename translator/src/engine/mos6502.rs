@@ -15,7 +15,7 @@
 
 use super::context::{ExitReason, JitContext};
 use super::debug::{JitDebug, RecordedBlock, guest_lines};
-use crate::backend::CodegenConfig;
+use crate::backend::{CodegenConfig, Guest};
 use crate::cache::{BlockCache, CacheStats, WriteOrigin};
 use crate::ir::eval::IrState;
 use crate::jitmem::{Isa, JitMemError};
@@ -164,6 +164,7 @@ impl Jit6502 {
         }
         let limits = RunLimits::default();
         let cache = BlockCache::new(
+            Guest::Mos6502,
             config.arena_size,
             codegen_config(&limits, config.link),
             config.link,
@@ -257,6 +258,7 @@ impl Jit6502 {
         let wanted = (stop_at, limits.stop_on_trap);
         if wanted != self.translated_for {
             self.cache = BlockCache::new(
+                Guest::Mos6502,
                 self.config.arena_size,
                 codegen_config(limits, self.config.link),
                 self.config.link,

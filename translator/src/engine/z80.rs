@@ -15,7 +15,7 @@
 use super::context::{ExitReason, JitContext};
 use super::debug::{JitDebug, RecordedBlock, guest_lines};
 use super::mos6502::{JitConfig, JitError, JitStats};
-use crate::backend::CodegenConfig;
+use crate::backend::{CodegenConfig, Guest};
 use crate::cache::{BlockCache, WriteOrigin};
 use crate::ir::{Reg, Z80Reg};
 use crate::jitmem::{Isa, JitMemError};
@@ -132,7 +132,12 @@ impl JitZ80 {
         }
         Ok(Self {
             config,
-            cache: BlockCache::new(config.arena_size, codegen_config(config.link), config.link)?,
+            cache: BlockCache::new(
+                Guest::Z80,
+                config.arena_size,
+                codegen_config(config.link),
+                config.link,
+            )?,
             stops: (0, [None; 2]),
             counts: vec![0; 1 << 16],
             ctx: JitContext::new(),

@@ -48,7 +48,8 @@ pub enum Reg {
     Z80(Z80Reg),
 }
 
-/// The Z80's locations. All live in the context while generated code runs.
+/// The Z80's locations. Each backend keeps the most used in host registers
+/// while generated code runs, the rest in the context.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum Z80Reg {
     /// Accumulator.

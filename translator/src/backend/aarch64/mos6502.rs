@@ -9,16 +9,16 @@
 //! | x19 | the [`JitContext`](crate::engine::context::JitContext) |
 //! | x20 | guest memory backing store |
 //! | x21 | guest page table (`u32` per page) |
-//! | w22, w23, w24, w25 | A, X, Y, S |
+//! | w22, w23, w24, w25 | A, X, Y, S (Z80: A, F, D, E) |
 //! | x26 | cycle counter |
 //! | x27 | deadline |
-//! | w28 | C |
-//! | w9, w10, w11 | N, Z, V (caller-saved: spilled around helper calls) |
+//! | w28 | C (Z80: SP) |
+//! | w9, w10, w11 | N, Z, V (Z80: H, L, B; caller-saved: spilled around helper calls) |
 //! | x12 | instructions executed |
 //! | w0-w8, w13-w15 | IR temporaries |
 //! | x16, x17 | scratch inside one IR op |
 //!
-//! I and D live in the context. A block starts with its budget check, then
+//! I and D (and the Z80's other locations) live in the context. A block starts with its budget check, then
 //! its body; static cycles and the instruction count are added where the
 //! block leaves, dynamic cycles (page crossings) when they occur. Each
 //! linkable exit has one patchable word, a NOP until the linker makes it a
@@ -31,9 +31,11 @@ use crate::backend::block::{self, BlockEmitter};
 use crate::backend::frame::{Frame, Stub};
 use crate::backend::shape::MemoryShape;
 use crate::backend::temps::Temps;
-use crate::backend::{CodegenConfig, CodegenError, Emitted, Runtime};
+use crate::backend::{CodegenConfig, CodegenError, Emitted, Guest, Runtime};
 use crate::engine::context::{ExitReason, SPILL_SLOTS, offsets};
-use crate::ir::{Addr, BinOp, Block, Cond as IrCond, Dst, Helper, Op, Operand, Reg as GuestReg};
+use crate::ir::{
+    Addr, BinOp, Block, Cond as IrCond, Dst, Helper, Op, Operand, Reg as GuestReg, Z80Reg,
+};
 use retrojit_core::bus::{MappedMemory, PageEntry};
 
 /// Temporaries' host registers, in allocation order.
@@ -42,8 +44,8 @@ const TEMP_REGS: [u8; 12] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 13, 14, 15];
 /// Bytes of stack the trampoline uses (x19-x30 saved).
 const FRAME: i32 = 96;
 
-/// Guest locations held in host registers while generated code runs.
-const PINNED: [GuestReg; 8] = [
+/// 6502 locations held in host registers while generated code runs.
+const PINNED_6502: [GuestReg; 8] = [
     GuestReg::A,
     GuestReg::X,
     GuestReg::Y,
@@ -54,16 +56,39 @@ const PINNED: [GuestReg; 8] = [
     GuestReg::V,
 ];
 
+/// Z80 locations held in the same host registers: the ones zexdoc's hot
+/// blocks touch most, which are SP and the 8-bit registers but C.
+const PINNED_Z80: [GuestReg; 8] = [
+    GuestReg::Z80(Z80Reg::A),
+    GuestReg::Z80(Z80Reg::F),
+    GuestReg::Z80(Z80Reg::D),
+    GuestReg::Z80(Z80Reg::E),
+    GuestReg::Z80(Z80Reg::H),
+    GuestReg::Z80(Z80Reg::L),
+    GuestReg::Z80(Z80Reg::Sp),
+    GuestReg::Z80(Z80Reg::B),
+];
+
+/// The pinned locations of `guest`.
+fn pinned(guest: Guest) -> &'static [GuestReg] {
+    match guest {
+        Guest::Mos6502 => &PINNED_6502,
+        Guest::Z80 => &PINNED_Z80,
+    }
+}
+
+/// The host register of a pinned location (a block only names one
+/// guest's locations, so the plans may share registers).
 fn guest_reg(r: GuestReg) -> Option<Reg> {
     Some(match r {
-        GuestReg::A => W22,
-        GuestReg::X => W23,
-        GuestReg::Y => W24,
-        GuestReg::S => W25,
-        GuestReg::N => W9,
-        GuestReg::Z => W10,
-        GuestReg::C => W28,
-        GuestReg::V => W11,
+        GuestReg::A | GuestReg::Z80(Z80Reg::A) => W22,
+        GuestReg::X | GuestReg::Z80(Z80Reg::F) => W23,
+        GuestReg::Y | GuestReg::Z80(Z80Reg::D) => W24,
+        GuestReg::S | GuestReg::Z80(Z80Reg::E) => W25,
+        GuestReg::N | GuestReg::Z80(Z80Reg::H) => W9,
+        GuestReg::Z | GuestReg::Z80(Z80Reg::L) => W10,
+        GuestReg::C | GuestReg::Z80(Z80Reg::Sp) => W28,
+        GuestReg::V | GuestReg::Z80(Z80Reg::B) => W11,
         GuestReg::I | GuestReg::D | GuestReg::Z80(_) => return None,
     })
 }
@@ -80,8 +105,8 @@ fn x(n: u8) -> Reg {
 pub const ISA: crate::jitmem::Isa = crate::jitmem::Isa::Aarch64;
 
 /// Emits the entry trampoline (`extern "C" fn(ctx, entry)`) at offset 0 and
-/// the common exit after it.
-pub fn emit_runtime() -> Result<Runtime, CodegenError> {
+/// the common exit after it, for `guest`'s register plan.
+pub fn emit_runtime(guest: Guest) -> Result<Runtime, CodegenError> {
     let mut a = Assembler::new();
     // Entry: save the callee-saved registers we pin, load guest state.
     a.stp(X29, X30, Mem::pre(super::SP, -FRAME));
@@ -94,7 +119,7 @@ pub fn emit_runtime() -> Result<Runtime, CodegenError> {
     a.mov(X19, X0);
     a.ldr(X20, Mem::offset(X19, offsets::MEMORY as i32));
     a.ldr(X21, Mem::offset(X19, offsets::PAGES as i32));
-    for r in PINNED {
+    for &r in pinned(guest) {
         let host = guest_reg(r).expect("pinned");
         a.ldr(host, Mem::offset(X19, offsets::reg(r) as i32));
     }
@@ -107,7 +132,7 @@ pub fn emit_runtime() -> Result<Runtime, CodegenError> {
     let epilogue = a.offset() as u32;
     a.str(W0, Mem::offset(X19, offsets::EXIT_PC as i32));
     a.str(W1, Mem::offset(X19, offsets::EXIT_REASON as i32));
-    for r in PINNED {
+    for &r in pinned(guest) {
         let host = guest_reg(r).expect("pinned");
         a.str(host, Mem::offset(X19, offsets::reg(r) as i32));
     }

@@ -368,13 +368,22 @@ impl Assembler {
         self.alu(Size::Q, op, dst, src);
     }
 
+    /// `op dword [mem], imm`: one read-modify-write instruction.
+    pub fn alu32_mem_imm(&mut self, op: Alu, mem: Mem, imm: i32) {
+        self.alu_mem_imm(Size::D, op, mem, imm);
+    }
+
     /// `op qword [mem], imm` (imm sign-extended from 32 bits).
     pub fn alu64_mem_imm(&mut self, op: Alu, mem: Mem, imm: i32) {
+        self.alu_mem_imm(Size::Q, op, mem, imm);
+    }
+
+    fn alu_mem_imm(&mut self, size: Size, op: Alu, mem: Mem, imm: i32) {
         if let Ok(small) = i8::try_from(imm) {
-            self.op_rm(Size::Q, &[0x83], Self::digit(op as u8), Rm::Mem(mem));
+            self.op_rm(size, &[0x83], Self::digit(op as u8), Rm::Mem(mem));
             self.byte(small as u8);
         } else {
-            self.op_rm(Size::Q, &[0x81], Self::digit(op as u8), Rm::Mem(mem));
+            self.op_rm(size, &[0x81], Self::digit(op as u8), Rm::Mem(mem));
             self.imm32(imm as u32);
         }
     }

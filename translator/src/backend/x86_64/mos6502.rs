@@ -10,17 +10,18 @@
 //! |---|---|
 //! | rbx | the [`JitContext`](crate::engine::context::JitContext) |
 //! | rbp | guest memory backing store |
-//! | r12d, r13d, r14d, r15d | A, X, Y, S |
+//! | r12d, r13d, r14d, r15d | A, X, Y, S (Z80: A, F, H, L) |
 //! | r11 | cycle counter (caller-saved: spilled around helper calls) |
-//! | r10d | C (likewise) |
-//! | r9 | instructions executed (likewise) |
+//! | r10d, r9d | C and nothing (Z80: SP and D; likewise spilled) |
 //! | rdx, rsi, rdi, r8 | IR temporaries |
 //! | rax, rcx | scratch inside one IR op (rcx: shift counts) |
 //!
-//! x86-64 has half the registers of AArch64, so N, Z, V, I and D stay in
+//! x86-64 has half the registers of AArch64, so N, Z, V, I and D (and the
+//! Z80's B, C, E, the index registers and its hidden state) stay in
 //! the context (x86 ALU instructions take memory operands, stores are
-//! cheap, and branches on them are predicted), as do the deadline and the
-//! page table. Four temporaries are enough for every instruction the
+//! cheap, and branches on them are predicted), as do the deadline, the
+//! page table and the instruction count (added to in place where a block
+//! leaves). Four temporaries are enough for every instruction the
 //! lifter emits; a block that needed more would stay interpreted.
 //! A block starts with its budget check, then its body; static cycles and
 //! the instruction count are added where the block leaves, dynamic cycles
@@ -34,9 +35,11 @@ use crate::backend::block::{self, BlockEmitter};
 use crate::backend::frame::{Frame, Stub};
 use crate::backend::shape::MemoryShape;
 use crate::backend::temps::Temps;
-use crate::backend::{CodegenConfig, CodegenError, Emitted, Runtime};
+use crate::backend::{CodegenConfig, CodegenError, Emitted, Guest, Runtime};
 use crate::engine::context::{ExitReason, SPILL_SLOTS, offsets};
-use crate::ir::{Addr, BinOp, Block, Cond as IrCond, Dst, Helper, Op, Operand, Reg as GuestReg};
+use crate::ir::{
+    Addr, BinOp, Block, Cond as IrCond, Dst, Helper, Op, Operand, Reg as GuestReg, Z80Reg,
+};
 use retrojit_core::bus::{MappedMemory, PageEntry};
 
 /// The instruction set this backend emits.
@@ -45,7 +48,6 @@ pub const ISA: crate::jitmem::Isa = crate::jitmem::Isa::X86_64;
 const CTX: Reg = Reg::RBX;
 const MEMORY: Reg = Reg::RBP;
 const CYCLES: Reg = Reg::R11;
-const INSNS: Reg = Reg::R9;
 /// Result scratch.
 const S0: Reg = Reg::RAX;
 /// Operand scratch (and shift count).
@@ -54,14 +56,36 @@ const S1: Reg = Reg::RCX;
 /// Temporaries' host registers, in allocation order.
 const TEMP_REGS: [Reg; 4] = [Reg::RDX, Reg::RSI, Reg::RDI, Reg::R8];
 
-/// Guest locations held in host registers while generated code runs.
-const PINNED: [(GuestReg, Reg); 5] = [
+/// 6502 locations held in host registers while generated code runs.
+const PINNED_6502: [(GuestReg, Reg); 5] = [
     (GuestReg::A, Reg::R12),
     (GuestReg::X, Reg::R13),
     (GuestReg::Y, Reg::R14),
     (GuestReg::S, Reg::R15),
     (GuestReg::C, Reg::R10),
 ];
+
+/// Z80 locations held in the same host registers: the ones its hot code
+/// touches most (measured over zexdoc's blocks: SP, then L, A, H, F, D).
+const PINNED_Z80: [(GuestReg, Reg); 6] = [
+    (GuestReg::Z80(Z80Reg::A), Reg::R12),
+    (GuestReg::Z80(Z80Reg::F), Reg::R13),
+    (GuestReg::Z80(Z80Reg::H), Reg::R14),
+    (GuestReg::Z80(Z80Reg::L), Reg::R15),
+    (GuestReg::Z80(Z80Reg::Sp), Reg::R10),
+    (GuestReg::Z80(Z80Reg::D), Reg::R9),
+];
+
+/// The pinned locations of `guest`.
+fn pinned(guest: Guest) -> &'static [(GuestReg, Reg)] {
+    match guest {
+        Guest::Mos6502 => &PINNED_6502,
+        Guest::Z80 => &PINNED_Z80,
+    }
+}
+
+/// The pins in caller-saved registers (the 6502's C; the Z80's SP and D).
+const PINNED_CALLER_SAVED: [Reg; 2] = [Reg::R10, Reg::R9];
 
 /// Callee-saved registers the trampoline preserves, in push order.
 const SAVED: [Reg; 6] = [Reg::RBX, Reg::RBP, Reg::R12, Reg::R13, Reg::R14, Reg::R15];
@@ -71,8 +95,14 @@ const READ_IO_MASK: u8 = PageEntry::READ_IO as u8;
 const WRITE_IO_MASK: u8 = PageEntry::WRITE_IO as u8;
 const _: () = assert!(PageEntry::READ_IO < 0x100 && PageEntry::WRITE_IO < 0x100);
 
+/// The host register of a pinned location. A block only names one
+/// guest's locations, so both plans can be searched.
 fn guest_reg(r: GuestReg) -> Option<Reg> {
-    PINNED.iter().find(|(g, _)| *g == r).map(|&(_, h)| h)
+    PINNED_6502
+        .iter()
+        .chain(&PINNED_Z80)
+        .find(|(g, _)| *g == r)
+        .map(|&(_, h)| h)
 }
 
 fn ctx(offset: u32) -> Mem {
@@ -84,8 +114,8 @@ fn ctx_reg(r: GuestReg) -> Mem {
 }
 
 /// Emits the entry trampoline (`extern "sysv64" fn(ctx, entry)`) at offset
-/// 0 and the common exit after it.
-pub fn emit_runtime() -> Result<Runtime, CodegenError> {
+/// 0 and the common exit after it, for `guest`'s register plan.
+pub fn emit_runtime(guest: Guest) -> Result<Runtime, CodegenError> {
     let mut a = Assembler::new();
     // Entry (rdi = ctx, rsi = entry): the six pushes plus the return
     // address leave rsp 8 off 16-byte alignment; one more slot fixes it, so
@@ -96,11 +126,10 @@ pub fn emit_runtime() -> Result<Runtime, CodegenError> {
     a.alu64(Alu::Sub, Reg::RSP, Src::Imm(8));
     a.mov64(CTX, Reg::RDI);
     a.load64(MEMORY, ctx(offsets::MEMORY));
-    for (guest, host) in PINNED {
-        a.load32(host, ctx_reg(guest));
+    for &(location, host) in pinned(guest) {
+        a.load32(host, ctx_reg(location));
     }
     a.load64(CYCLES, ctx(offsets::CYCLES));
-    a.load64(INSNS, ctx(offsets::INSTRUCTIONS));
     a.jmp_reg(Reg::RSI);
 
     // Common exit: eax = next guest PC, ecx = reason.
@@ -108,11 +137,10 @@ pub fn emit_runtime() -> Result<Runtime, CodegenError> {
     let epilogue = a.offset() as u32;
     a.store32(ctx(offsets::EXIT_PC), Reg::RAX);
     a.store32(ctx(offsets::EXIT_REASON), Reg::RCX);
-    for (guest, host) in PINNED {
-        a.store32(ctx_reg(guest), host);
+    for &(location, host) in pinned(guest) {
+        a.store32(ctx_reg(location), host);
     }
     a.store64(ctx(offsets::CYCLES), CYCLES);
-    a.store64(ctx(offsets::INSTRUCTIONS), INSNS);
     a.alu64(Alu::Add, Reg::RSP, Src::Imm(8));
     for r in SAVED.iter().rev() {
         a.pop(*r);
@@ -398,6 +426,18 @@ impl Codegen<'_> {
             self.commit(dst, rd);
             return Ok(());
         }
+        // A context-held location updated in place (the Z80's R counter,
+        // once per run of instructions): one read-modify-write.
+        if let (Dst::Reg(r), Operand::Reg(ra), Operand::Imm(k)) = (dst, a, b)
+            && ra == r
+            && guest_reg(r).is_none()
+            && matches!(op, BinOp::Add | BinOp::Sub)
+        {
+            let alu = if op == BinOp::Add { Alu::Add } else { Alu::Sub };
+            self.temps.release(i);
+            self.a.alu32_mem_imm(alu, ctx_reg(r), k as i32);
+            return Ok(());
+        }
         let (sa, sb) = (self.src(a), self.src(b));
         let shift = match op {
             BinOp::Shl => Some(Shift::Shl),
@@ -610,10 +650,11 @@ impl Codegen<'_> {
             }
         }
         self.temps.release(i);
-        // Save what the call may clobber: C, the counters and every live
-        // temporary (A, X, Y, S and the pointers are callee-saved).
-        let c = guest_reg(GuestReg::C).expect("pinned");
-        let mut saved = vec![c, CYCLES, INSNS];
+        // Save what the call may clobber: the caller-saved pins, the cycle
+        // counter and every live temporary (the other pins and the
+        // pointers are callee-saved).
+        let mut saved = PINNED_CALLER_SAVED.to_vec();
+        saved.push(CYCLES);
         saved.extend(self.temps.live());
         if saved.len() + 3 > SPILL_SLOTS {
             return Err(CodegenError::OutOfRegisters(self.block.start));
@@ -714,7 +755,8 @@ impl BlockEmitter for Codegen<'_> {
             self.a.alu64(Alu::Add, CYCLES, Src::Imm(cycles));
         }
         if insns > 0 {
-            self.a.alu64(Alu::Add, INSNS, Src::Imm(insns));
+            self.a
+                .alu64_mem_imm(Alu::Add, ctx(offsets::INSTRUCTIONS), insns as i32);
         }
     }
 

@@ -282,6 +282,13 @@ fn loads_stores_and_lea() {
             );
             assert_eq!(i.immediate(1) as i64, i64::from(imm), "{i}");
             assert_mem(&i, 0, m);
+            let i = one(|a| a.alu32_mem_imm(Alu::Add, m, imm));
+            assert!(
+                matches!(i.code(), Code::Add_rm32_imm8 | Code::Add_rm32_imm32),
+                "{i}"
+            );
+            assert_eq!(i.immediate(1) as i32, imm, "{i}");
+            assert_mem(&i, 0, m);
         }
     }
 }
