@@ -12,7 +12,8 @@
 //! | rbp | guest memory backing store |
 //! | r12d, r13d, r14d, r15d | A, X, Y, S (Z80: A, F, H, L) |
 //! | r11 | cycle counter (caller-saved: spilled around helper calls) |
-//! | r10d, r9d | C and nothing (Z80: SP and D; likewise spilled) |
+//! | r10d | C (Z80: SP; likewise spilled) |
+//! | r9d | unused (Z80: D; likewise spilled) |
 //! | rdx, rsi, rdi, r8 | IR temporaries |
 //! | rax, rcx | scratch inside one IR op (rcx: shift counts) |
 //!
