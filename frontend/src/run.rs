@@ -74,7 +74,7 @@ pub struct RunArgs {
     /// Keep every block exit going through the dispatcher (no linking).
     #[arg(long)]
     pub no_link: bool,
-    /// Skip the IR passes (constant folding, dead flags).
+    /// Skip the IR passes (constant folding, dead code).
     #[arg(long)]
     pub no_opt: bool,
     /// Never translate guest addresses FIRST-LAST (e.g. 0x3000-0x30FF).

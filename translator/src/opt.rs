@@ -3,10 +3,10 @@
 //! 1. constant folding: temporaries and guest registers holding known
 //!    constants are replaced by immediates, and operations on immediates
 //!    are computed at translation time;
-//! 2. dead-flag elimination: a flag written again before anything reads it
-//!    (no op, no exit, no side exit in between) is not computed;
-//! 3. dead-temporary elimination: pure ops whose result nobody uses go;
-//! 4. counter merging: the Z80's per-instruction R increments are added
+//! 2. dead-code elimination: a flag written again before anything reads it
+//!    (no op, no exit, no side exit in between) is not computed, nor is a
+//!    temporary nobody uses, nor what only fed those;
+//! 3. counter merging: the Z80's per-instruction R increments are added
 //!    once where the block may leave (or R is read), not per instruction.
 //!
 //! Where the memory's [`MemoryShape`] promises that no page routes reads
@@ -26,8 +26,7 @@ use crate::ir::{Addr, BinOp, Block, Dst, Exit, MAX_TMPS, Op, Operand, Reg, Z80Re
 pub fn optimize(block: &mut Block, shape: MemoryShape) {
     fold_constants(block);
     drop_unneeded_probes(block, shape);
-    eliminate_dead_flags(block, shape);
-    eliminate_dead_temporaries(block, shape);
+    eliminate_dead_code(block, shape);
     merge_counter_increments(block, shape);
 }
 
@@ -231,14 +230,6 @@ fn is_flag(r: Reg) -> bool {
     Reg::FLAGS.contains(&r)
 }
 
-fn reads_flag(operand: Operand, live: &mut FlagSet) {
-    if let Operand::Reg(r) = operand
-        && is_flag(r)
-    {
-        live.insert(r);
-    }
-}
-
 /// The location an op writes, if it is a pure computation of one value.
 /// Loads from pages the lifter resolved as memory, or from anywhere when
 /// no page reads I/O, have no side effects.
@@ -277,41 +268,15 @@ fn may_leave(op: &Op, shape: MemoryShape) -> bool {
     }
 }
 
-/// Deletes flag writes that are overwritten before being read.
-pub fn eliminate_dead_flags(block: &mut Block, shape: MemoryShape) {
-    // Everything is live at the exit: the next block or the interpreter reads it.
+/// Deletes pure ops whose result nothing reads: a temporary never used,
+/// or a flag written again before anything reads it (no op, no exit, no
+/// side exit in between). One backward pass over both, so an op that only
+/// fed a deleted one goes too (RRCA's flags, dead under a POP AF, no
+/// longer keep the F of the XOR before them alive).
+pub fn eliminate_dead_code(block: &mut Block, shape: MemoryShape) {
+    // Everything is live at the exit: the next block or the interpreter
+    // reads it.
     let mut live = FlagSet::ALL;
-    let mut keep = vec![true; block.ops.len()];
-    for (i, op) in block.ops.iter().enumerate().rev() {
-        if may_leave(op, shape) || matches!(op, Op::PackP { .. }) {
-            live = FlagSet::ALL;
-        }
-        if let Op::UnpackP { src } = op {
-            for flag in Reg::FLAGS {
-                live.remove(flag);
-            }
-            reads_flag(*src, &mut live);
-            continue;
-        }
-        if let Some(Dst::Reg(r)) = pure_dst(op, shape)
-            && is_flag(r)
-        {
-            if !live.contains(r) {
-                keep[i] = false;
-                continue;
-            }
-            live.remove(r);
-        }
-        for src in op.sources() {
-            reads_flag(src, &mut live);
-        }
-    }
-    let mut keep = keep.into_iter();
-    block.ops.retain(|_| keep.next().unwrap_or(true));
-}
-
-/// Deletes pure ops whose temporary result is never used.
-pub fn eliminate_dead_temporaries(block: &mut Block, shape: MemoryShape) {
     let mut used = [false; MAX_TMPS as usize];
     if let Exit::Indirect {
         target: Operand::Tmp(t),
@@ -327,21 +292,48 @@ pub fn eliminate_dead_temporaries(block: &mut Block, shape: MemoryShape) {
             used = [false; MAX_TMPS as usize];
             continue;
         }
-        if let Some(Dst::Tmp(t)) = pure_dst(op, shape) {
-            if !used[usize::from(t.0)] {
-                keep[i] = false;
-                continue;
+        if may_leave(op, shape) || matches!(op, Op::PackP { .. }) {
+            live = FlagSet::ALL;
+        }
+        if let Op::UnpackP { src } = op {
+            for flag in Reg::FLAGS {
+                live.remove(flag);
             }
-            used[usize::from(t.0)] = false;
+            reads(*src, &mut live, &mut used);
+            continue;
+        }
+        match pure_dst(op, shape) {
+            Some(Dst::Tmp(t)) => {
+                if !used[usize::from(t.0)] {
+                    keep[i] = false;
+                    continue;
+                }
+                used[usize::from(t.0)] = false;
+            }
+            Some(Dst::Reg(r)) if is_flag(r) => {
+                if !live.contains(r) {
+                    keep[i] = false;
+                    continue;
+                }
+                live.remove(r);
+            }
+            _ => {}
         }
         for src in op.sources() {
-            if let Operand::Tmp(t) = src {
-                used[usize::from(t.0)] = true;
-            }
+            reads(src, &mut live, &mut used);
         }
     }
     let mut keep = keep.into_iter();
     block.ops.retain(|_| keep.next().unwrap_or(true));
+}
+
+/// Marks what reading `operand` keeps alive: a flag or a temporary.
+fn reads(operand: Operand, live: &mut FlagSet, used: &mut [bool; MAX_TMPS as usize]) {
+    match operand {
+        Operand::Reg(r) if is_flag(r) => live.insert(r),
+        Operand::Tmp(t) => used[usize::from(t.0)] = true,
+        _ => {}
+    }
 }
 
 /// Merges the increments of the Z80's refresh counter (`R = R + k`, one

@@ -4,7 +4,7 @@
 //! read and write *locations*: guest registers (kept in host registers by
 //! the backend for the whole block and across linked blocks), a handful of
 //! temporaries, and immediates. Flags are separate locations so the
-//! dead-flag pass can delete a flag computation that a later instruction
+//! dead-code pass can delete a flag computation that a later instruction
 //! overwrites before anything reads it.
 //!
 //! Value conventions: every location holds a `u32`; 8-bit guest values are
@@ -104,7 +104,7 @@ impl Reg {
 
     /// Locations that are written far more often than read: the 6502's
     /// flags and the Z80's F, Q, MEMPTR and branch condition. The
-    /// dead-flag pass deletes their writes when overwritten unread.
+    /// dead-code pass deletes their writes when overwritten unread.
     pub const FLAGS: [Reg; 10] = [
         Reg::N,
         Reg::Z,
