@@ -8,7 +8,7 @@
 //! false and true). No second opcode or timing table exists to drift.
 //!
 //! Flag arithmetic calls the interpreter's ALU through [`Helper`]s; the
-//! result and F come back in one word, and the dead-flag pass deletes the
+//! result and F come back in one word, and the dead-code pass deletes the
 //! F, Q and MEMPTR writes a later instruction overwrites unread.
 //!
 //! Within an instruction the lifter first emits everything that reads
@@ -19,10 +19,10 @@
 //! (EX DE,HL, EXX) plain assignments.
 //!
 //! Not lifted (the block ends before them and the interpreter runs them):
-//! I/O, interrupt control (DI, EI, IM, RETN, RETI, HALT), LD A,I / LD A,R /
-//! LD I,A / LD R,A, the compare and I/O block instructions (the LDI family
-//! is lifted, a repeat branching back to itself), RRD/RLD, EX (SP),rr,
-//! repeated index prefixes, and jumps whose operand is self-modified.
+//! I/O (IN, OUT and the INI/OUTI families), interrupt control (DI, EI, IM,
+//! RETN, RETI, HALT), LD A,I / LD A,R / LD I,A / LD R,A, repeated index
+//! prefixes, and jumps whose operand is self-modified. The LDI and CPI
+//! families are lifted, a repeat branching back to itself.
 
 use super::Rewrites;
 use crate::ir::{Addr as IrAddr, BinOp, Block, Cond, Dst, Exit, Helper, MAX_TMPS, Op, Operand};
@@ -350,6 +350,16 @@ impl Lifter<'_> {
         self.stored.push(addr);
     }
 
+    /// Stores at once, to an address already probed, once nothing can
+    /// leave before the instruction's end.
+    fn store_now(&mut self, addr: Operand, v: Operand) {
+        self.emit(Op::Store {
+            addr: IrAddr::Dynamic(addr),
+            src: v,
+        });
+        self.stored.push(addr);
+    }
+
     /// An immediate byte: a constant, or read when the code runs if the
     /// guest has rewritten it before.
     fn imm8(&mut self, at: u16) -> Lift<Operand> {
@@ -657,6 +667,61 @@ impl Lifter<'_> {
                 let v = self.pop()?;
                 self.set16(r, v)?;
             }
+            Instr::ExSp(r) => {
+                // Both writes are probed first; after that nothing can
+                // leave, so the stores go out at once and free their
+                // temporaries (x86-64 has few to spare).
+                let sp = z(Z80Reg::Sp);
+                let high_at = self.add16(sp, 1)?;
+                let lo = self.load(sp)?;
+                let hi = self.load(high_at)?;
+                self.emit(Op::ProbeWrite { addr: high_at });
+                self.emit(Op::ProbeWrite { addr: sp });
+                let old = self.get16(r)?;
+                let old_hi = self.high(old)?;
+                self.store_now(high_at, old_hi);
+                let old_lo = self.low(old)?;
+                self.store_now(sp, old_lo);
+                let v = self.pair(hi, lo)?;
+                self.set16(r, v)?;
+                self.set(Z80Reg::Wz, v)?;
+            }
+            Instr::Rrd | Instr::Rld => {
+                use BinOp::{Or, Shl, Shr};
+                let hl = self.get16(Reg16::Hl)?;
+                let v = self.load(hl)?;
+                // RRD rotates the three nibbles A.low, (HL).high, (HL).low
+                // right, RLD left: the byte stored first, then A.
+                let byte = if d.instr == Instr::Rrd {
+                    let a_low = self.and(a, 0x0F)?;
+                    let up = self.bin(Shl, a_low, Operand::Imm(4))?;
+                    let down = self.bin(Shr, v, Operand::Imm(4))?;
+                    self.bin(Or, up, down)?
+                } else {
+                    let v_low = self.and(v, 0x0F)?;
+                    let up = self.bin(Shl, v_low, Operand::Imm(4))?;
+                    let a_low = self.and(a, 0x0F)?;
+                    self.bin(Or, up, a_low)?
+                };
+                // The probe was the last way out: the store goes now.
+                self.emit(Op::ProbeWrite { addr: hl });
+                self.store_now(hl, byte);
+                let kept = if d.instr == Instr::Rrd {
+                    self.and(v, 0x0F)?
+                } else {
+                    self.bin(Shr, v, Operand::Imm(4))?
+                };
+                let a_high = self.and(a, 0xF0)?;
+                let acc = self.bin(Or, a_high, kept)?;
+                let sz = self.lookup(Table::Sz53p, acc)?;
+                let carry = self.and(f, FLAG_C.into())?;
+                let flags = self.bin(Or, sz, carry)?;
+                self.set(Z80Reg::A, acc)?;
+                self.set_flags(flags)?;
+                self.flush();
+                let wz = self.add16(hl, 1)?;
+                self.set(Z80Reg::Wz, wz)?;
+            }
             Instr::ExAf => {
                 let af = self.pair(a, f)?;
                 let alt = z(Z80Reg::AfAlt);
@@ -669,9 +734,15 @@ impl Lifter<'_> {
                     (Reg16::De, Z80Reg::DeAlt),
                     (Reg16::Hl, Z80Reg::HlAlt),
                 ] {
+                    // Nothing can leave: each swap is written at once,
+                    // so no more than one pair's temporaries are live.
                     let current = self.get16(r)?;
-                    self.set16(r, z(alt))?;
-                    self.set(alt, current)?;
+                    let (hi, lo) = Self::halves(r).ok_or(Unliftable)?;
+                    let h = self.high(z(alt))?;
+                    let l = self.low(z(alt))?;
+                    self.put(hi, h);
+                    self.put(lo, l);
+                    self.put(alt, current);
                 }
             }
             Instr::ExDeHl => {
