@@ -44,53 +44,48 @@ const TEMP_REGS: [u8; 12] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 13, 14, 15];
 /// Bytes of stack the trampoline uses (x19-x30 saved).
 const FRAME: i32 = 96;
 
-/// 6502 locations held in host registers while generated code runs.
-const PINNED_6502: [GuestReg; 8] = [
-    GuestReg::A,
-    GuestReg::X,
-    GuestReg::Y,
-    GuestReg::S,
-    GuestReg::N,
-    GuestReg::Z,
-    GuestReg::C,
-    GuestReg::V,
+/// 6502 locations held in host registers while generated code runs. N, Z,
+/// C and V sit where `PackP` and `UnpackP` expect them.
+const PINNED_6502: [(GuestReg, Reg); 8] = [
+    (GuestReg::A, W22),
+    (GuestReg::X, W23),
+    (GuestReg::Y, W24),
+    (GuestReg::S, W25),
+    (GuestReg::N, W9),
+    (GuestReg::Z, W10),
+    (GuestReg::C, W28),
+    (GuestReg::V, W11),
 ];
 
 /// Z80 locations held in the same host registers: the ones zexdoc's hot
 /// blocks touch most, which are SP and the 8-bit registers but C.
-const PINNED_Z80: [GuestReg; 8] = [
-    GuestReg::Z80(Z80Reg::A),
-    GuestReg::Z80(Z80Reg::F),
-    GuestReg::Z80(Z80Reg::D),
-    GuestReg::Z80(Z80Reg::E),
-    GuestReg::Z80(Z80Reg::H),
-    GuestReg::Z80(Z80Reg::L),
-    GuestReg::Z80(Z80Reg::Sp),
-    GuestReg::Z80(Z80Reg::B),
+const PINNED_Z80: [(GuestReg, Reg); 8] = [
+    (GuestReg::Z80(Z80Reg::A), W22),
+    (GuestReg::Z80(Z80Reg::F), W23),
+    (GuestReg::Z80(Z80Reg::D), W24),
+    (GuestReg::Z80(Z80Reg::E), W25),
+    (GuestReg::Z80(Z80Reg::H), W9),
+    (GuestReg::Z80(Z80Reg::L), W10),
+    (GuestReg::Z80(Z80Reg::Sp), W28),
+    (GuestReg::Z80(Z80Reg::B), W11),
 ];
 
 /// The pinned locations of `guest`.
-fn pinned(guest: Guest) -> &'static [GuestReg] {
+fn pinned(guest: Guest) -> &'static [(GuestReg, Reg)] {
     match guest {
         Guest::Mos6502 => &PINNED_6502,
         Guest::Z80 => &PINNED_Z80,
     }
 }
 
-/// The host register of a pinned location (a block only names one
-/// guest's locations, so the plans may share registers).
+/// The host register of a pinned location. A block only names one
+/// guest's locations, so both plans can be searched.
 fn guest_reg(r: GuestReg) -> Option<Reg> {
-    Some(match r {
-        GuestReg::A | GuestReg::Z80(Z80Reg::A) => W22,
-        GuestReg::X | GuestReg::Z80(Z80Reg::F) => W23,
-        GuestReg::Y | GuestReg::Z80(Z80Reg::D) => W24,
-        GuestReg::S | GuestReg::Z80(Z80Reg::E) => W25,
-        GuestReg::N | GuestReg::Z80(Z80Reg::H) => W9,
-        GuestReg::Z | GuestReg::Z80(Z80Reg::L) => W10,
-        GuestReg::C | GuestReg::Z80(Z80Reg::Sp) => W28,
-        GuestReg::V | GuestReg::Z80(Z80Reg::B) => W11,
-        GuestReg::I | GuestReg::D | GuestReg::Z80(_) => return None,
-    })
+    PINNED_6502
+        .iter()
+        .chain(&PINNED_Z80)
+        .find(|(g, _)| *g == r)
+        .map(|&(_, h)| h)
 }
 
 fn w(n: u8) -> Reg {
@@ -119,9 +114,8 @@ pub fn emit_runtime(guest: Guest) -> Result<Runtime, CodegenError> {
     a.mov(X19, X0);
     a.ldr(X20, Mem::offset(X19, offsets::MEMORY as i32));
     a.ldr(X21, Mem::offset(X19, offsets::PAGES as i32));
-    for &r in pinned(guest) {
-        let host = guest_reg(r).expect("pinned");
-        a.ldr(host, Mem::offset(X19, offsets::reg(r) as i32));
+    for &(location, host) in pinned(guest) {
+        a.ldr(host, Mem::offset(X19, offsets::reg(location) as i32));
     }
     a.ldr(X26, Mem::offset(X19, offsets::CYCLES as i32));
     a.ldr(X27, Mem::offset(X19, offsets::DEADLINE as i32));
@@ -132,9 +126,8 @@ pub fn emit_runtime(guest: Guest) -> Result<Runtime, CodegenError> {
     let epilogue = a.offset() as u32;
     a.str(W0, Mem::offset(X19, offsets::EXIT_PC as i32));
     a.str(W1, Mem::offset(X19, offsets::EXIT_REASON as i32));
-    for &r in pinned(guest) {
-        let host = guest_reg(r).expect("pinned");
-        a.str(host, Mem::offset(X19, offsets::reg(r) as i32));
+    for &(location, host) in pinned(guest) {
+        a.str(host, Mem::offset(X19, offsets::reg(location) as i32));
     }
     a.str(X26, Mem::offset(X19, offsets::CYCLES as i32));
     a.str(X12, Mem::offset(X19, offsets::INSTRUCTIONS as i32));
