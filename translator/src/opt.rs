@@ -183,7 +183,7 @@ pub fn fold_constants(block: &mut Block) {
                 known.fold(src);
             }
             Op::CodeCheck { addr, .. } | Op::CodeProbe { addr } => known.fold(addr),
-            Op::IrqCheck => {}
+            Op::IrqCheck | Op::ExitIf { .. } => {}
             Op::Penalty { src } => known.fold(src),
             Op::Helper { dst, args, .. } => {
                 for arg in args.iter_mut() {
@@ -263,7 +263,8 @@ fn may_leave(op: &Op, shape: MemoryShape) -> bool {
         | Op::ProbeWrite { .. }
         | Op::CodeCheck { .. }
         | Op::CodeProbe { .. }
-        | Op::IrqCheck => true,
+        | Op::IrqCheck
+        | Op::ExitIf { .. } => true,
         _ => false,
     }
 }

@@ -50,7 +50,7 @@ pub(crate) fn emit<E: BlockEmitter>(e: &mut E, block: &Block) -> Result<(), Code
     exit(e, block);
     e.bind(budget_exit);
     e.leave_with(u32::from(block.start), ExitReason::Budget);
-    emit_stubs(e);
+    emit_stubs(e, block.exit_decimal);
     Ok(())
 }
 
@@ -113,13 +113,23 @@ fn linkable<E: BlockEmitter>(e: &mut E, target: u16, decimal: Option<bool>) {
     e.leave_with(u32::from(target), ExitReason::Next);
 }
 
-fn emit_stubs<E: BlockEmitter>(e: &mut E) {
+fn emit_stubs<E: BlockEmitter>(e: &mut E, decimal: Option<bool>) {
     for stub in std::mem::take(&mut e.frame().stubs) {
         match stub {
             Stub::Side { label, insn } => {
                 e.bind(label);
                 e.account(u32::from(insn.cycles), u32::from(insn.index));
                 e.leave_with(u32::from(insn.pc), ExitReason::Interpret);
+            }
+            Stub::Exit {
+                label,
+                insn,
+                cycles_after,
+                target,
+            } => {
+                e.bind(label);
+                e.account(u32::from(cycles_after), u32::from(insn.index) + 1);
+                jump(e, target, insn.pc, decimal);
             }
             Stub::CodeWrite {
                 label,

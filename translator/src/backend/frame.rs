@@ -19,6 +19,14 @@ pub(crate) struct InsnInfo {
 pub(crate) enum Stub<L, A> {
     /// Leave before the instruction for the interpreter.
     Side { label: L, insn: InsnInfo },
+    /// An [`Op::ExitIf`](crate::ir::Op::ExitIf) taken: leave after the
+    /// instruction through a linkable exit.
+    Exit {
+        label: L,
+        insn: InsnInfo,
+        cycles_after: u16,
+        target: u16,
+    },
     /// A store hit code: leave after the instruction.
     CodeWrite {
         label: L,
@@ -87,6 +95,17 @@ impl<L: Copy, A> Frame<L, A> {
     /// Whether a store to `addr` was already checked by a probe.
     pub fn write_checked(&self, addr: Operand) -> bool {
         self.write_checked.contains(&addr)
+    }
+
+    /// Owes the stub of a taken [`Op::ExitIf`](crate::ir::Op::ExitIf) in
+    /// the current instruction, which spends `cycles_after` static cycles.
+    pub fn exit_after_insn(&mut self, label: L, cycles_after: u16, target: u16) {
+        self.stubs.push(Stub::Exit {
+            label,
+            insn: self.insn,
+            cycles_after,
+            target,
+        });
     }
 
     /// The label of the current instruction's side exit (one stub per

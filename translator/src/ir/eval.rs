@@ -3,7 +3,7 @@
 //! use it to check the lifter against the interpreter on any host, apart
 //! from any backend.
 
-use super::{Addr, Block, Dst, Exit, Helper, Op, Operand, Reg};
+use super::{Addr, Block, Cond, Dst, Exit, Helper, Op, Operand, Reg};
 use retrojit_core::bus::MappedMemory;
 use retrojit_core::cpu::mos6502::Registers;
 use retrojit_core::cpu::mos6502::alu;
@@ -240,6 +240,17 @@ pub fn eval(
                     };
                 }
             }
+            Op::ExitIf { cond, target } => {
+                if holds(cond, state) {
+                    let index = insn_start.2;
+                    let cycles = block.cycles_after(index);
+                    state.cycles = entry_cycles + penalties + u64::from(cycles);
+                    return Outcome::Exit {
+                        pc: target,
+                        instructions: index + 1,
+                    };
+                }
+            }
             // The evaluator models entries with the IRQ line released, where
             // the check never leaves.
             Op::IrqCheck => {}
@@ -261,13 +272,7 @@ pub fn eval(
             taken_cycles,
             ..
         } => {
-            let v = state.get(cond.flag);
-            let is_set = match cond.flag {
-                Reg::N => v & 0x80 != 0,
-                Reg::Z => v & 0xFF == 0,
-                _ => v != 0,
-            };
-            if is_set == cond.set {
+            if holds(cond, state) {
                 (taken, u64::from(taken_cycles))
             } else {
                 (not_taken, 0)
@@ -278,6 +283,17 @@ pub fn eval(
     };
     state.cycles = base + extra;
     Outcome::Exit { pc, instructions }
+}
+
+/// Whether a branch condition holds.
+fn holds(cond: Cond, state: &IrState) -> bool {
+    let v = state.get(cond.flag);
+    let is_set = match cond.flag {
+        Reg::N => v & 0x80 != 0,
+        Reg::Z => v & 0xFF == 0,
+        _ => v != 0,
+    };
+    is_set == cond.set
 }
 
 fn address(

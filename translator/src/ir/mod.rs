@@ -490,7 +490,7 @@ pub enum Op {
     /// Leaves the block before the current instruction if guest code was
     /// translated from `addr`: the interpreter then runs the instruction
     /// (and invalidates). For stores whose instruction has no single
-    /// place to resume after it (Z80 CALL cc).
+    /// place to resume after it (the Z80's LDIR, which repeats or goes on).
     CodeProbe {
         /// An address the instruction may store to.
         addr: Operand,
@@ -501,6 +501,16 @@ pub enum Op {
     /// clear I (CLI, PLP, RTI): the interpreter runs them, with the
     /// chip's interrupt polling around them.
     IrqCheck,
+    /// Leaves the block to `target` when `cond` holds, with the current
+    /// instruction complete: the effects it has either way come before,
+    /// the rest of it after (Z80 CALL cc and RET cc, which leave when the
+    /// condition fails). Linked like the block's own exits.
+    ExitIf {
+        /// When to leave.
+        cond: Cond,
+        /// Where the guest continues.
+        target: u16,
+    },
     /// Adds 0 or 1 cycles known only at run time (page crossing).
     Penalty {
         /// The extra cycles.
@@ -622,6 +632,7 @@ impl Op {
             | Op::CodeProbe { addr } => [Some(*addr), None, None],
             Op::Store { addr, src } => [Some(addr_operand(addr)), Some(*src), None],
             Op::Helper { args, .. } => args.map(Some),
+            Op::ExitIf { cond, .. } => [Some(Operand::Reg(cond.flag)), None, None],
         };
         list.into_iter().flatten()
     }
@@ -707,6 +718,12 @@ impl fmt::Display for Op {
                 write!(f, "  code check [{addr}], resume ${resume:04X}")
             }
             Op::CodeProbe { addr } => write!(f, "  code probe [{addr}]"),
+            Op::ExitIf { cond, target } => write!(
+                f,
+                "  exit to ${target:04X} if {:?} is {}",
+                cond.flag,
+                if cond.set { "set" } else { "clear" }
+            ),
             Op::Penalty { src } => write!(f, "  cycles += {src}"),
             Op::Helper { helper, dst, args } => {
                 write!(

@@ -212,6 +212,10 @@ struct Lifter<'a> {
     writes: Vec<Write>,
     stored: Vec<Operand>,
     flags_written: bool,
+    /// The instruction's opcode fetches (R's increment).
+    fetches: u32,
+    /// Whether [`Self::settle`] counted the instruction already.
+    settled: bool,
     penalty: Option<Operand>,
     immediates: Vec<u16>,
     dynamic_operands: Vec<u16>,
@@ -564,6 +568,16 @@ impl Lifter<'_> {
             bit,
         });
         Ok((Operand::Tmp(t), set))
+    }
+
+    /// 0/1: whether `cond` holds, as one value.
+    fn holds(&mut self, cond: ZCond) -> Lift<Operand> {
+        let (bit, set) = self.condition(cond)?;
+        if set {
+            Ok(bit)
+        } else {
+            self.bin(BinOp::Xor, bit, Operand::Imm(1))
+        }
     }
 
     /// `mask` is all ones when `taken`: `if taken { new } else { old }`.
@@ -947,23 +961,20 @@ impl Lifter<'_> {
                 }));
             }
             Instr::RetCc(c) => {
-                // Both outcomes computed, one picked: the pops are plain
-                // reads (I/O leaves before the instruction either way).
-                let (bit, set) = self.condition(c)?;
-                let mask = self.mask(bit, set)?;
-                let lo = self.load(z(Z80Reg::Sp))?;
-                let high_at = self.add16(z(Z80Reg::Sp), 1)?;
+                // The pops are read first (I/O leaves before the
+                // instruction, whichever way it goes); a failed condition
+                // then leaves the block.
+                let sp = z(Z80Reg::Sp);
+                let lo = self.load(sp)?;
+                let high_at = self.add16(sp, 1)?;
                 let hi = self.load(high_at)?;
-                let popped = self.pair(hi, lo)?;
-                let target = self.select(mask, popped, Operand::Imm(next.into()))?;
-                let wz = self.select(mask, popped, z(Z80Reg::Wz))?;
-                let step = self.and(mask, 2)?;
-                let sp = self.bin(BinOp::Add, z(Z80Reg::Sp), step)?;
-                let sp = self.and(sp, 0xFFFF)?;
-                let extra = self.and(mask, u32::from(taken_extra))?;
-                self.penalty = Some(extra);
-                self.set(Z80Reg::Wz, wz)?;
+                let taken = self.holds(c)?;
+                self.leave_unless(taken);
+                let target = self.pair(hi, lo)?;
+                let sp = self.add16(sp, 2)?;
+                self.set(Z80Reg::Wz, target)?;
                 self.set(Z80Reg::Sp, sp)?;
+                self.penalty = Some(Operand::Imm(taken_extra.into()));
                 return Ok(Flow::End(Exit::Indirect {
                     target,
                     from: self.pc,
@@ -1018,47 +1029,67 @@ impl Lifter<'_> {
         Ok(Flow::Next)
     }
 
-    /// CALL cc: both stack bytes are written either way, with the return
-    /// address when the call is taken and with what they held when not
-    /// (an unchanged byte is no change), so the code stays straight-line.
-    /// The probes come first (I/O, and translated code: the two outcomes
-    /// resume at different places, so the interpreter runs a call that
-    /// writes into code); after them nothing can leave the block, so the
-    /// stores go out at once and few temporaries are live.
+    /// CALL cc: the stack writes are probed first (I/O leaves before the
+    /// instruction, whichever way it goes); a failed condition then leaves
+    /// the block with MEMPTR set, and the taken call pushes and jumps.
     fn call_conditional(&mut self, c: ZCond, target: u16, extra: u16) -> Lift<Flow> {
-        for offset in [0xFFFF, 0xFFFE] {
-            let addr = self.add16(z(Z80Reg::Sp), offset)?;
-            self.emit(Op::ProbeWrite { addr });
-            self.emit(Op::CodeProbe { addr });
+        let high_at = self.add16(z(Z80Reg::Sp), 0xFFFF)?;
+        let low_at = self.add16(z(Z80Reg::Sp), 0xFFFE)?;
+        self.emit(Op::ProbeWrite { addr: high_at });
+        self.emit(Op::ProbeWrite { addr: low_at });
+        let taken = self.holds(c)?;
+        self.set(Z80Reg::Wz, Operand::Imm(target.into()))?;
+        self.leave_unless(taken);
+        let [ret_lo, ret_hi] = self.next_pc.to_le_bytes();
+        self.store_now(high_at, Operand::Imm(ret_hi.into()));
+        self.store_now(low_at, Operand::Imm(ret_lo.into()));
+        self.set(Z80Reg::Sp, low_at)?;
+        self.penalty = Some(Operand::Imm(extra.into()));
+        Ok(Flow::End(Exit::Jump {
+            target,
+            from: self.pc,
+        }))
+    }
+
+    /// Applies the queued writes and, the first time, counts the
+    /// instruction: R's increment and Q.
+    fn settle(&mut self) {
+        self.flush();
+        if self.settled {
+            return;
         }
-        // The condition goes to its location now: it is not guest state.
-        let (bit, set) = self.condition(c)?;
-        let taken = if set {
-            bit
+        self.settled = true;
+        self.emit(Op::Bin {
+            op: BinOp::Add,
+            dst: zd(Z80Reg::R),
+            a: z(Z80Reg::R),
+            b: Operand::Imm(self.fetches),
+        });
+        let q = if self.flags_written {
+            z(Z80Reg::F)
         } else {
-            self.bin(BinOp::Xor, bit, Operand::Imm(1))?
+            Operand::Imm(0)
         };
         self.emit(Op::Mov {
-            dst: zd(Z80Reg::Cond),
-            src: taken,
+            dst: zd(Z80Reg::Q),
+            src: q,
         });
-        let [ret_lo, ret_hi] = self.next_pc.to_le_bytes();
-        for (offset, byte) in [(0xFFFF, ret_hi), (0xFFFE, ret_lo)] {
-            let addr = self.add16(z(Z80Reg::Sp), offset)?;
-            let old = self.load(addr)?;
-            let mask = self.mask(z(Z80Reg::Cond), true)?;
-            let new = self.select(mask, Operand::Imm(byte.into()), old)?;
-            self.emit(Op::Store {
-                addr: IrAddr::Dynamic(addr),
-                src: new,
-            });
-        }
-        let pushed = self.add16(z(Z80Reg::Sp), 0xFFFE)?;
-        let mask = self.mask(z(Z80Reg::Cond), true)?;
-        let sp = self.select(mask, pushed, z(Z80Reg::Sp))?;
-        self.set(Z80Reg::Sp, sp)?;
-        self.set(Z80Reg::Wz, Operand::Imm(target.into()))?;
-        self.branch(z(Z80Reg::Cond), true, target, extra)
+    }
+
+    /// Completes the instruction as it is when `taken` (0/1) is 0 and
+    /// leaves the block to the next instruction then; what follows is the
+    /// taken case only. Every way out before the instruction (loads,
+    /// probes) must come before this.
+    fn leave_unless(&mut self, taken: Operand) {
+        self.put(Z80Reg::Cond, taken);
+        self.settle();
+        self.emit(Op::ExitIf {
+            cond: Cond {
+                flag: Reg::Z80(Z80Reg::Cond),
+                set: false,
+            },
+            target: self.next_pc,
+        });
     }
 
     /// Emits `r = v` at once (after the instruction's last possible side
@@ -1378,6 +1409,8 @@ pub fn lift(
         writes: Vec::new(),
         stored: Vec::new(),
         flags_written: false,
+        fetches: 0,
+        settled: false,
         penalty: None,
         immediates: Vec::new(),
         dynamic_operands: Vec::new(),
@@ -1411,6 +1444,8 @@ pub fn lift(
         l.writes.clear();
         l.stored.clear();
         l.flags_written = false;
+        l.fetches = d.fetches;
+        l.settled = false;
         l.penalty = None;
         l.pc = pc;
         l.next_pc = pc.wrapping_add(d.len);
@@ -1424,22 +1459,7 @@ pub fn lift(
                 break Exit::Interpret { pc };
             }
         };
-        l.flush();
-        l.emit(Op::Bin {
-            op: BinOp::Add,
-            dst: zd(Z80Reg::R),
-            a: z(Z80Reg::R),
-            b: Operand::Imm(d.fetches),
-        });
-        let q = if l.flags_written {
-            z(Z80Reg::F)
-        } else {
-            Operand::Imm(0)
-        };
-        l.emit(Op::Mov {
-            dst: zd(Z80Reg::Q),
-            src: q,
-        });
+        l.settle();
         if let Some(extra) = l.penalty {
             l.emit(Op::Penalty { src: extra });
             worst_extra += taken - base;

@@ -360,6 +360,12 @@ impl Codegen<'_> {
                 let exit = self.side_exit();
                 self.a.tbnz(W16, 0, exit);
             }
+            Op::ExitIf { cond, target } => {
+                let label = self.new_label();
+                self.branch_if(cond, label);
+                let cycles_after = self.block.cycles_after(self.frame.insn.index);
+                self.frame.exit_after_insn(label, cycles_after, target);
+            }
             Op::Store { addr, src } => {
                 let mut borrowed = Vec::new();
                 let rs = self.value_reg(src, &mut borrowed)?;

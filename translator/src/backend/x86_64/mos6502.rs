@@ -344,6 +344,12 @@ impl Codegen<'_> {
                 let exit = self.side_exit();
                 self.a.jcc(Cond::Ne, exit);
             }
+            Op::ExitIf { cond, target } => {
+                let label = self.new_label();
+                self.branch_if(cond, label);
+                let cycles_after = self.block.cycles_after(self.frame.insn.index);
+                self.frame.exit_after_insn(label, cycles_after, target);
+            }
             Op::Store { addr, src } => {
                 let mem = self.host_address(addr, true);
                 match self.src(src) {
