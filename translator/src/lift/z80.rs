@@ -216,7 +216,9 @@ struct Lifter<'a> {
     fetches: u32,
     /// Whether [`Self::settle`] counted the instruction already.
     settled: bool,
-    penalty: Option<Operand>,
+    /// Whether the instruction went on past [`Self::leave_unless`]: the
+    /// rest of it is its taken case, which spends extra T-states.
+    conditional: bool,
     immediates: Vec<u16>,
     dynamic_operands: Vec<u16>,
     /// The current instruction's address and the next one's.
@@ -573,7 +575,12 @@ impl Lifter<'_> {
     /// 0/1: whether `cond` holds, as one value.
     fn holds(&mut self, cond: ZCond) -> Lift<Operand> {
         let (bit, set) = self.condition(cond)?;
-        if set {
+        self.equals(bit, set)
+    }
+
+    /// 1 when `bit` (0/1) equals `when`, else 0.
+    fn equals(&mut self, bit: Operand, when: bool) -> Lift<Operand> {
+        if when {
             Ok(bit)
         } else {
             self.bin(BinOp::Xor, bit, Operand::Imm(1))
@@ -589,11 +596,7 @@ impl Lifter<'_> {
 
     /// All ones when `bit` (0/1) equals `when`, else zero.
     fn mask(&mut self, bit: Operand, when: bool) -> Lift<Operand> {
-        let truth = if when {
-            bit
-        } else {
-            self.bin(BinOp::Xor, bit, Operand::Imm(1))?
-        };
+        let truth = self.equals(bit, when)?;
         self.bin(BinOp::Sub, Operand::Imm(0), truth)
     }
 
@@ -942,7 +945,7 @@ impl Lifter<'_> {
             ) => return self.block_compare(b, taken_extra),
             Instr::CallCc(c) => {
                 let target = self.const16(d.imm_at)?;
-                return self.call_conditional(c, target, taken_extra);
+                return self.call_conditional(c, target);
             }
             Instr::Rst(target) => {
                 self.push(Operand::Imm(next.into()))?;
@@ -974,7 +977,6 @@ impl Lifter<'_> {
                 let sp = self.add16(sp, 2)?;
                 self.set(Z80Reg::Wz, target)?;
                 self.set(Z80Reg::Sp, sp)?;
-                self.penalty = Some(Operand::Imm(taken_extra.into()));
                 return Ok(Flow::End(Exit::Indirect {
                     target,
                     from: self.pc,
@@ -1032,7 +1034,7 @@ impl Lifter<'_> {
     /// CALL cc: the stack writes are probed first (I/O leaves before the
     /// instruction, whichever way it goes); a failed condition then leaves
     /// the block with MEMPTR set, and the taken call pushes and jumps.
-    fn call_conditional(&mut self, c: ZCond, target: u16, extra: u16) -> Lift<Flow> {
+    fn call_conditional(&mut self, c: ZCond, target: u16) -> Lift<Flow> {
         let high_at = self.add16(z(Z80Reg::Sp), 0xFFFF)?;
         let low_at = self.add16(z(Z80Reg::Sp), 0xFFFE)?;
         self.emit(Op::ProbeWrite { addr: high_at });
@@ -1044,7 +1046,6 @@ impl Lifter<'_> {
         self.store_now(high_at, Operand::Imm(ret_hi.into()));
         self.store_now(low_at, Operand::Imm(ret_lo.into()));
         self.set(Z80Reg::Sp, low_at)?;
-        self.penalty = Some(Operand::Imm(extra.into()));
         Ok(Flow::End(Exit::Jump {
             target,
             from: self.pc,
@@ -1090,6 +1091,7 @@ impl Lifter<'_> {
             },
             target: self.next_pc,
         });
+        self.conditional = true;
     }
 
     /// Emits `r = v` at once (after the instruction's last possible side
@@ -1411,7 +1413,7 @@ pub fn lift(
         flags_written: false,
         fetches: 0,
         settled: false,
-        penalty: None,
+        conditional: false,
         immediates: Vec::new(),
         dynamic_operands: Vec::new(),
         pc: start,
@@ -1446,7 +1448,7 @@ pub fn lift(
         l.flags_written = false;
         l.fetches = d.fetches;
         l.settled = false;
-        l.penalty = None;
+        l.conditional = false;
         l.pc = pc;
         l.next_pc = pc.wrapping_add(d.len);
         let flow = match l.instruction(&d, taken - base) {
@@ -1460,8 +1462,10 @@ pub fn lift(
             }
         };
         l.settle();
-        if let Some(extra) = l.penalty {
-            l.emit(Op::Penalty { src: extra });
+        if l.conditional {
+            l.emit(Op::Penalty {
+                src: Operand::Imm((taken - base).into()),
+            });
             worst_extra += taken - base;
         }
         // A store into code leaves after the instruction, where it went.
