@@ -164,6 +164,12 @@ pub fn eval(
             instructions: index,
         }
     };
+    // Leaving after the instruction at `index` completes it: its cycles are
+    // charged and it counts as executed.
+    let finish_insn = |index: u16, penalties: u64, state: &mut IrState| {
+        state.cycles = entry_cycles + penalties + u64::from(block.cycles_after(index));
+        index + 1
+    };
     for op in &block.ops {
         let write = |dst: Dst, v: u32, state: &mut IrState, tmps: &mut [u32; 256]| match dst {
             Dst::Reg(r) => state.regs[r.index()] = v,
@@ -231,23 +237,19 @@ pub fn eval(
             }
             Op::CodeCheck { addr, resume } => {
                 if is_code(value(addr, state, &tmps) as u16) {
-                    let index = insn_start.2;
-                    let cycles = block.cycles_after(index);
-                    state.cycles = entry_cycles + penalties + u64::from(cycles);
+                    let instructions = finish_insn(insn_start.2, penalties, state);
                     return Outcome::CodeWritten {
                         pc: resume,
-                        instructions: index + 1,
+                        instructions,
                     };
                 }
             }
             Op::ExitIf { cond, target } => {
                 if holds(cond, state) {
-                    let index = insn_start.2;
-                    let cycles = block.cycles_after(index);
-                    state.cycles = entry_cycles + penalties + u64::from(cycles);
+                    let instructions = finish_insn(insn_start.2, penalties, state);
                     return Outcome::Exit {
                         pc: target,
-                        instructions: index + 1,
+                        instructions,
                     };
                 }
             }
