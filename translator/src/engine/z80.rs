@@ -69,20 +69,12 @@ fn get(ctx: &JitContext, r: Z80Reg) -> u32 {
 /// Moves the register file into the context's IR locations.
 fn load_context(ctx: &mut JitContext, r: &Registers) {
     use Z80Reg::*;
-    for (loc, v) in [
-        (A, r.a),
-        (F, r.f),
-        (B, r.b),
-        (C, r.c),
-        (D, r.d),
-        (E, r.e),
-        (H, r.h),
-        (L, r.l),
-        (Q, r.q),
-    ] {
+    for (loc, v) in [(A, r.a), (F, r.f), (B, r.b), (C, r.c), (Q, r.q)] {
         set(ctx, loc, v);
     }
     for (loc, v) in [
+        (De, u16::from_be_bytes([r.d, r.e])),
+        (Hl, u16::from_be_bytes([r.h, r.l])),
         (Ix, r.ix),
         (Iy, r.iy),
         (Sp, r.sp),
@@ -104,17 +96,9 @@ fn store_context(ctx: &JitContext, r: &mut Registers, pc: u16) {
     use Z80Reg::*;
     let byte = |loc| get(ctx, loc) as u8;
     let word = |loc| get(ctx, loc) as u16;
-    (r.a, r.f, r.b, r.c, r.d, r.e, r.h, r.l, r.q) = (
-        byte(A),
-        byte(F),
-        byte(B),
-        byte(C),
-        byte(D),
-        byte(E),
-        byte(H),
-        byte(L),
-        byte(Q),
-    );
+    (r.a, r.f, r.b, r.c, r.q) = (byte(A), byte(F), byte(B), byte(C), byte(Q));
+    [r.d, r.e] = word(De).to_be_bytes();
+    [r.h, r.l] = word(Hl).to_be_bytes();
     (r.ix, r.iy, r.sp, r.wz) = (word(Ix), word(Iy), word(Sp), word(Wz));
     (r.af_alt, r.bc_alt, r.de_alt, r.hl_alt) = (word(AfAlt), word(BcAlt), word(DeAlt), word(HlAlt));
     // R's low seven bits count opcode fetches; bit 7 stays.

@@ -60,14 +60,10 @@ pub enum Z80Reg {
     B,
     /// C.
     C,
-    /// D.
-    D,
-    /// E.
-    E,
-    /// H.
-    H,
-    /// L.
-    L,
+    /// DE (16 bits): held whole, as the pointer it mostly is.
+    De,
+    /// HL (16 bits): held whole, as the pointer it mostly is.
+    Hl,
     /// IX (16 bits).
     Ix,
     /// IY (16 bits).

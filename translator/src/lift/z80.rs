@@ -11,6 +11,11 @@
 //! result and F come back in one word, and the dead-code pass deletes the
 //! F, Q and MEMPTR writes a later instruction overwrites unread.
 //!
+//! HL and DE are 16-bit locations, as SP and the index registers are: code
+//! mostly uses them as pointers, and a pair rebuilt from two bytes costs a
+//! shift and an OR at every use. Their halves are read with a shift or a
+//! mask and written by merging. B and C, mostly counters, are bytes.
+//!
 //! Within an instruction the lifter first emits everything that reads
 //! (loads, write probes: the ops that may leave the block before the
 //! instruction) and queues every register write and store; the queue is
@@ -317,10 +322,9 @@ impl Lifter<'_> {
         Ok((result, flags))
     }
 
-    /// Queues `r = v`. A register source is copied now, so the queue
-    /// behaves as a parallel assignment.
-    fn set(&mut self, r: Z80Reg, v: Operand) -> Lift<()> {
-        let v = match v {
+    /// `v` as it is now: a register is copied to a temporary.
+    fn copy(&mut self, v: Operand) -> Lift<Operand> {
+        Ok(match v {
             Operand::Reg(_) => {
                 let t = self.tmp()?;
                 self.emit(Op::Mov {
@@ -330,7 +334,13 @@ impl Lifter<'_> {
                 Operand::Tmp(t)
             }
             other => other,
-        };
+        })
+    }
+
+    /// Queues `r = v`. A register source is copied now, so the queue
+    /// behaves as a parallel assignment.
+    fn set(&mut self, r: Z80Reg, v: Operand) -> Lift<()> {
+        let v = self.copy(v)?;
         self.writes.push(Write::Reg(r, v));
         Ok(())
     }
@@ -404,11 +414,11 @@ impl Lifter<'_> {
         Ok(match r {
             Reg8::B => z(Z80Reg::B),
             Reg8::C => z(Z80Reg::C),
-            Reg8::D => z(Z80Reg::D),
-            Reg8::E => z(Z80Reg::E),
-            Reg8::H => z(Z80Reg::H),
-            Reg8::L => z(Z80Reg::L),
             Reg8::A => z(Z80Reg::A),
+            Reg8::D => self.high(z(Z80Reg::De))?,
+            Reg8::E => self.low(z(Z80Reg::De))?,
+            Reg8::H => self.high(z(Z80Reg::Hl))?,
+            Reg8::L => self.low(z(Z80Reg::Hl))?,
             Reg8::Ixh => self.high(z(Z80Reg::Ix))?,
             Reg8::Ixl => self.low(z(Z80Reg::Ix))?,
             Reg8::Iyh => self.high(z(Z80Reg::Iy))?,
@@ -420,43 +430,57 @@ impl Lifter<'_> {
         let (index, high) = match r {
             Reg8::B => return self.set(Z80Reg::B, v),
             Reg8::C => return self.set(Z80Reg::C, v),
-            Reg8::D => return self.set(Z80Reg::D, v),
-            Reg8::E => return self.set(Z80Reg::E, v),
-            Reg8::H => return self.set(Z80Reg::H, v),
-            Reg8::L => return self.set(Z80Reg::L, v),
             Reg8::A => return self.set(Z80Reg::A, v),
+            Reg8::D => (Z80Reg::De, true),
+            Reg8::E => (Z80Reg::De, false),
+            Reg8::H => (Z80Reg::Hl, true),
+            Reg8::L => (Z80Reg::Hl, false),
             Reg8::Ixh => (Z80Reg::Ix, true),
             Reg8::Ixl => (Z80Reg::Ix, false),
             Reg8::Iyh => (Z80Reg::Iy, true),
             Reg8::Iyl => (Z80Reg::Iy, false),
         };
+        // The other half comes from the pair's queued value when the
+        // instruction already wrote it, else from the register.
+        let current = self
+            .writes
+            .iter()
+            .rev()
+            .find_map(|w| match *w {
+                Write::Reg(r, v) if r == index => Some(v),
+                _ => None,
+            })
+            .unwrap_or(z(index));
         let value = if high {
-            let kept = self.and(z(index), 0x00FF)?;
+            let kept = self.and(current, 0x00FF)?;
             let moved = self.bin(BinOp::Shl, v, Operand::Imm(8))?;
             self.bin(BinOp::Or, kept, moved)?
         } else {
-            let kept = self.and(z(index), 0xFF00)?;
+            let kept = self.and(current, 0xFF00)?;
             self.bin(BinOp::Or, kept, v)?
         };
         self.set(index, value)
     }
 
-    /// The two 8-bit locations of a pair held as bytes.
+    /// The two 8-bit locations of a pair held as bytes (BC, whose halves
+    /// are mostly counters, and AF).
     fn halves(r: Reg16) -> Option<(Z80Reg, Z80Reg)> {
         Some(match r {
             Reg16::Bc => (Z80Reg::B, Z80Reg::C),
-            Reg16::De => (Z80Reg::D, Z80Reg::E),
-            Reg16::Hl => (Z80Reg::H, Z80Reg::L),
             Reg16::Af => (Z80Reg::A, Z80Reg::F),
-            Reg16::Sp | Reg16::Ix | Reg16::Iy => return None,
+            Reg16::De | Reg16::Hl | Reg16::Sp | Reg16::Ix | Reg16::Iy => return None,
         })
     }
 
+    /// The 16-bit location of a pair held whole.
     fn wide(r: Reg16) -> Z80Reg {
         match r {
+            Reg16::De => Z80Reg::De,
+            Reg16::Hl => Z80Reg::Hl,
             Reg16::Sp => Z80Reg::Sp,
             Reg16::Ix => Z80Reg::Ix,
-            _ => Z80Reg::Iy,
+            Reg16::Iy => Z80Reg::Iy,
+            Reg16::Bc | Reg16::Af => unreachable!("{r:?} is held as two bytes"),
         }
     }
 
@@ -754,19 +778,22 @@ impl Lifter<'_> {
                     // Nothing can leave: each swap is written at once,
                     // so no more than one pair's temporaries are live.
                     let current = self.get16(r)?;
-                    let (hi, lo) = Self::halves(r).ok_or(Unliftable)?;
-                    let h = self.high(z(alt))?;
-                    let l = self.low(z(alt))?;
-                    self.put(hi, h);
-                    self.put(lo, l);
+                    let current = self.copy(current)?;
+                    match Self::halves(r) {
+                        Some((hi, lo)) => {
+                            let h = self.high(z(alt))?;
+                            let l = self.low(z(alt))?;
+                            self.put(hi, h);
+                            self.put(lo, l);
+                        }
+                        None => self.put(Self::wide(r), z(alt)),
+                    }
                     self.put(alt, current);
                 }
             }
             Instr::ExDeHl => {
-                for (x, y) in [(Z80Reg::D, Z80Reg::H), (Z80Reg::E, Z80Reg::L)] {
-                    self.set(x, z(y))?;
-                    self.set(y, z(x))?;
-                }
+                self.set(Z80Reg::De, z(Z80Reg::Hl))?;
+                self.set(Z80Reg::Hl, z(Z80Reg::De))?;
             }
             Instr::Alu(op, loc) => {
                 let (v, _) = self.read8(loc, d)?;
@@ -988,10 +1015,10 @@ impl Lifter<'_> {
                 let sz = self.lookup(Table::Sz53p, result)?;
                 let flags = self.bin(BinOp::Or, sz, carry)?;
                 self.write8(loc, addr, result)?;
-                if let Some(r) = copy {
-                    self.set8(r, result)?;
-                }
                 self.set_flags(flags)?;
+                if let Some(r) = copy {
+                    self.copy_result(r, result)?;
+                }
             }
             Instr::Bit { bit, loc } => {
                 let (v, addr) = self.read8(loc, d)?;
@@ -1023,12 +1050,20 @@ impl Lifter<'_> {
                 };
                 self.write8(loc, addr, result)?;
                 if let Some(r) = copy {
-                    self.set8(r, result)?;
+                    self.copy_result(r, result)?;
                 }
             }
             _ => return Err(Unliftable),
         }
         Ok(Flow::Next)
+    }
+
+    /// The undocumented DDCB/FDCB copy of a result written to (IX+d) into
+    /// register `r`. The store's probe was the last way out, so the queued
+    /// writes go now: that frees temporaries for merging a byte into a pair.
+    fn copy_result(&mut self, r: Reg8, result: Operand) -> Lift<()> {
+        self.flush();
+        self.set8(r, result)
     }
 
     /// CALL cc: the stack writes are probed first (I/O leaves before the
@@ -1100,14 +1135,19 @@ impl Lifter<'_> {
         self.emit(Op::Mov { dst: zd(r), src: v });
     }
 
-    /// `pair += delta` (16 bits) for a pair held as two bytes, at once.
-    fn step_pair(&mut self, hi: Z80Reg, lo: Z80Reg, delta: u32) -> Lift<()> {
-        let v = self.pair(z(hi), z(lo))?;
+    /// `pair += delta` (16 bits), at once.
+    fn step_pair(&mut self, r: Reg16, delta: u32) -> Lift<()> {
+        let v = self.get16(r)?;
         let v = self.add16(v, delta)?;
-        let h = self.high(v)?;
-        let l = self.low(v)?;
-        self.put(hi, h);
-        self.put(lo, l);
+        match Self::halves(r) {
+            Some((hi, lo)) => {
+                let h = self.high(v)?;
+                let l = self.low(v)?;
+                self.put(hi, h);
+                self.put(lo, l);
+            }
+            None => self.put(Self::wide(r), v),
+        }
         Ok(())
     }
 
@@ -1150,8 +1190,8 @@ impl Lifter<'_> {
         let differs = self.bin(Shr, biased, Operand::Imm(8))?;
         self.put(Z80Reg::Cond, differs);
         let delta = if b.decrement { 0xFFFF } else { 1 };
-        self.step_pair(Z80Reg::H, Z80Reg::L, delta)?;
-        self.step_pair(Z80Reg::B, Z80Reg::C, 0xFFFF)?;
+        self.step_pair(Reg16::Hl, delta)?;
+        self.step_pair(Reg16::Bc, 0xFFFF)?;
         let any = self.bin(Or, z(Z80Reg::B), z(Z80Reg::C))?;
         let biased = self.bin(Add, any, Operand::Imm(0xFF))?;
         let counting = self.bin(Shr, biased, Operand::Imm(8))?;
@@ -1200,9 +1240,9 @@ impl Lifter<'_> {
         let bit5 = self.and(shifted, 0x20)?;
         let xy = self.bin(BinOp::Or, bit3, bit5)?;
         let delta = if b.decrement { 0xFFFF } else { 1 };
-        self.step_pair(Z80Reg::H, Z80Reg::L, delta)?;
-        self.step_pair(Z80Reg::D, Z80Reg::E, delta)?;
-        self.step_pair(Z80Reg::B, Z80Reg::C, 0xFFFF)?;
+        self.step_pair(Reg16::Hl, delta)?;
+        self.step_pair(Reg16::De, delta)?;
+        self.step_pair(Reg16::Bc, 0xFFFF)?;
         // 1 when BC is not zero now (P/V, and the repeat), kept in the
         // condition location so that few temporaries stay live.
         let any = self.bin(BinOp::Or, z(Z80Reg::B), z(Z80Reg::C))?;

@@ -9,11 +9,11 @@
 //! | x19 | the [`JitContext`](crate::engine::context::JitContext) |
 //! | x20 | guest memory backing store |
 //! | x21 | guest page table (`u32` per page) |
-//! | w22, w23, w24, w25 | A, X, Y, S (Z80: A, F, D, E) |
+//! | w22, w23, w24, w25 | A, X, Y, S (Z80: A, F, DE, C) |
 //! | x26 | cycle counter |
 //! | x27 | deadline |
 //! | w28 | C (Z80: SP) |
-//! | w9, w10, w11 | N, Z, V (Z80: H, L, B; caller-saved: spilled around helper calls) |
+//! | w9, w10, w11 | N, Z, V (Z80: HL, MEMPTR, B; caller-saved: spilled around helper calls) |
 //! | x12 | instructions executed |
 //! | w0-w8, w13-w15 | IR temporaries |
 //! | x16, x17 | scratch inside one IR op |
@@ -57,15 +57,16 @@ const PINNED_6502: [(GuestReg, Reg); 8] = [
     (GuestReg::V, W11),
 ];
 
-/// Z80 locations held in the same host registers: the ones zexdoc's hot
-/// blocks touch most, which are SP and the 8-bit registers but C.
+/// Z80 locations held in the same host registers: A, F, the pairs held
+/// whole (HL, DE, SP), B and C, and MEMPTR, which most instructions that
+/// touch memory write.
 const PINNED_Z80: [(GuestReg, Reg); 8] = [
     (GuestReg::Z80(Z80Reg::A), W22),
     (GuestReg::Z80(Z80Reg::F), W23),
-    (GuestReg::Z80(Z80Reg::D), W24),
-    (GuestReg::Z80(Z80Reg::E), W25),
-    (GuestReg::Z80(Z80Reg::H), W9),
-    (GuestReg::Z80(Z80Reg::L), W10),
+    (GuestReg::Z80(Z80Reg::De), W24),
+    (GuestReg::Z80(Z80Reg::C), W25),
+    (GuestReg::Z80(Z80Reg::Hl), W9),
+    (GuestReg::Z80(Z80Reg::Wz), W10),
     (GuestReg::Z80(Z80Reg::Sp), W28),
     (GuestReg::Z80(Z80Reg::B), W11),
 ];

@@ -10,15 +10,15 @@
 //! |---|---|
 //! | rbx | the [`JitContext`](crate::engine::context::JitContext) |
 //! | rbp | guest memory backing store |
-//! | r12d, r13d, r14d, r15d | A, X, Y, S (Z80: A, F, H, L) |
+//! | r12d, r13d, r14d, r15d | A, X, Y, S (Z80: A, F, HL, DE) |
 //! | r11 | cycle counter (caller-saved: spilled around helper calls) |
 //! | r10d | C (Z80: SP; likewise spilled) |
-//! | r9d | unused (Z80: D; likewise spilled) |
+//! | r9d | unused (Z80: B; likewise spilled) |
 //! | rdx, rsi, rdi, r8 | IR temporaries |
 //! | rax, rcx | scratch inside one IR op (rcx: shift counts) |
 //!
 //! x86-64 has half the registers of AArch64, so N, Z, V, I and D (and the
-//! Z80's B, C, E, the index registers and its hidden state) stay in
+//! Z80's C, the index registers and its hidden state) stay in
 //! the context (x86 ALU instructions take memory operands, stores are
 //! cheap, and branches on them are predicted), as do the deadline, the
 //! page table and the instruction count (added to in place where a block
@@ -67,14 +67,14 @@ const PINNED_6502: [(GuestReg, Reg); 5] = [
 ];
 
 /// Z80 locations held in the same host registers: the ones its hot code
-/// touches most (measured over zexdoc's blocks: SP, then L, A, H, F, D).
+/// touches most (measured over zexdoc's blocks: SP, HL, A, F, DE, then B).
 const PINNED_Z80: [(GuestReg, Reg); 6] = [
     (GuestReg::Z80(Z80Reg::A), Reg::R12),
     (GuestReg::Z80(Z80Reg::F), Reg::R13),
-    (GuestReg::Z80(Z80Reg::H), Reg::R14),
-    (GuestReg::Z80(Z80Reg::L), Reg::R15),
+    (GuestReg::Z80(Z80Reg::Hl), Reg::R14),
+    (GuestReg::Z80(Z80Reg::De), Reg::R15),
     (GuestReg::Z80(Z80Reg::Sp), Reg::R10),
-    (GuestReg::Z80(Z80Reg::D), Reg::R9),
+    (GuestReg::Z80(Z80Reg::B), Reg::R9),
 ];
 
 /// The pinned locations of `guest`.
@@ -85,7 +85,7 @@ fn pinned(guest: Guest) -> &'static [(GuestReg, Reg)] {
     }
 }
 
-/// The pins in caller-saved registers (the 6502's C; the Z80's SP and D).
+/// The pins in caller-saved registers (the 6502's C; the Z80's SP and B).
 const PINNED_CALLER_SAVED: [Reg; 2] = [Reg::R10, Reg::R9];
 
 /// Callee-saved registers the trampoline preserves, in push order.
