@@ -290,10 +290,11 @@ pub fn eval(
 /// Whether a branch condition holds.
 fn holds(cond: Cond, state: &IrState) -> bool {
     let v = state.get(cond.flag);
-    let is_set = match cond.flag {
-        Reg::N => v & 0x80 != 0,
-        Reg::Z => v & 0xFF == 0,
-        _ => v != 0,
+    let is_set = match (cond.bit, cond.flag) {
+        (Some(bit), _) => v >> bit & 1 != 0,
+        (None, Reg::N) => v & 0x80 != 0,
+        (None, Reg::Z) => v & 0xFF == 0,
+        (None, _) => v != 0,
     };
     is_set == cond.set
 }

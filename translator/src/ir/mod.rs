@@ -526,10 +526,25 @@ pub enum Op {
 /// A flag condition for branches.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub struct Cond {
-    /// N, Z, C or V.
+    /// The location holding the flag.
     pub flag: Reg,
+    /// `Some(n)`: the flag is bit `n` of the location (the Z80's F, tested
+    /// in place rather than extracted first). `None`: the location is the
+    /// flag: set when nonzero (the 6502's N when bit 7 is set and Z when
+    /// zero, as the 6502 keeps them).
+    pub bit: Option<u8>,
     /// Branch when the flag is set (else when clear).
     pub set: bool,
+}
+
+impl fmt::Display for Cond {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        match self.bit {
+            Some(bit) => write!(f, "bit {bit} of {:?}", self.flag)?,
+            None => write!(f, "{:?}", self.flag)?,
+        }
+        write!(f, " is {}", if self.set { "set" } else { "clear" })
+    }
 }
 
 /// How a block ends.
@@ -714,12 +729,7 @@ impl fmt::Display for Op {
                 write!(f, "  code check [{addr}], resume ${resume:04X}")
             }
             Op::CodeProbe { addr } => write!(f, "  code probe [{addr}]"),
-            Op::ExitIf { cond, target } => write!(
-                f,
-                "  exit to ${target:04X} if {:?} is {}",
-                cond.flag,
-                if cond.set { "set" } else { "clear" }
-            ),
+            Op::ExitIf { cond, target } => write!(f, "  exit to ${target:04X} if {cond}"),
             Op::Penalty { src } => write!(f, "  cycles += {src}"),
             Op::Helper { helper, dst, args } => {
                 write!(

@@ -897,7 +897,11 @@ impl Lifter<'_> {
                 // crossing adds one more.
                 self.worst += u16::from(taken_cycles) - 1;
                 return Some(Some(Exit::Branch {
-                    cond: Cond { flag, set },
+                    cond: Cond {
+                        flag,
+                        bit: None,
+                        set,
+                    },
                     taken,
                     not_taken: next,
                     taken_cycles,

@@ -575,8 +575,8 @@ impl Lifter<'_> {
         self.pair(hi, lo)
     }
 
-    /// 0/1: whether `cond` holds.
-    fn condition(&mut self, cond: ZCond) -> Lift<(Operand, bool)> {
+    /// `cond` as a test of F's bit in place.
+    fn flag_test(cond: ZCond) -> Cond {
         let (bit, set) = match cond {
             ZCond::Nz => (6, false),
             ZCond::Z => (6, true),
@@ -587,19 +587,24 @@ impl Lifter<'_> {
             ZCond::P => (7, false),
             ZCond::M => (7, true),
         };
+        Cond {
+            flag: Reg::Z80(Z80Reg::F),
+            bit: Some(bit),
+            set,
+        }
+    }
+
+    /// 0/1: F's bit that `cond` tests, and whether the condition is that
+    /// bit set.
+    fn condition(&mut self, cond: ZCond) -> Lift<(Operand, bool)> {
+        let test = Self::flag_test(cond);
         let t = self.tmp()?;
         self.emit(Op::Bit {
             dst: Dst::Tmp(t),
             src: z(Z80Reg::F),
-            bit,
+            bit: test.bit.unwrap_or(0),
         });
-        Ok((Operand::Tmp(t), set))
-    }
-
-    /// 0/1: whether `cond` holds, as one value.
-    fn holds(&mut self, cond: ZCond) -> Lift<Operand> {
-        let (bit, set) = self.condition(cond)?;
-        self.equals(bit, set)
+        Ok((Operand::Tmp(t), test.set))
     }
 
     /// 1 when `bit` (0/1) equals `when`, else 0.
@@ -910,8 +915,7 @@ impl Lifter<'_> {
             Instr::JpCc(c) => {
                 let target = self.const16(d.imm_at)?;
                 self.set(Z80Reg::Wz, Operand::Imm(target.into()))?;
-                let (bit, set) = self.condition(c)?;
-                return self.branch(bit, set, target, 0);
+                return self.branch(Self::flag_test(c), target, 0);
             }
             Instr::JpInd(r) => {
                 let target = self.get16(r)?;
@@ -934,7 +938,7 @@ impl Lifter<'_> {
                 let mask = self.mask(bit, set)?;
                 let wz = self.select(mask, Operand::Imm(target.into()), z(Z80Reg::Wz))?;
                 self.set(Z80Reg::Wz, wz)?;
-                return self.branch(bit, set, target, taken_extra);
+                return self.branch(Self::flag_test(c), target, taken_extra);
             }
             Instr::Djnz => {
                 let target = self.relative(d)?;
@@ -947,7 +951,7 @@ impl Lifter<'_> {
                 let wz = self.select(mask, Operand::Imm(target.into()), z(Z80Reg::Wz))?;
                 self.set(Z80Reg::Wz, wz)?;
                 self.set(Z80Reg::B, b)?;
-                return self.branch(z(Z80Reg::B), true, target, taken_extra);
+                return self.branch(Self::nonzero(Z80Reg::B), target, taken_extra);
             }
             Instr::Call => {
                 let target = self.const16(d.imm_at)?;
@@ -998,8 +1002,7 @@ impl Lifter<'_> {
                 let lo = self.load(sp)?;
                 let high_at = self.add16(sp, 1)?;
                 let hi = self.load(high_at)?;
-                let taken = self.holds(c)?;
-                self.leave_unless(taken);
+                self.leave_unless(Self::flag_test(c));
                 let target = self.pair(hi, lo)?;
                 let sp = self.add16(sp, 2)?;
                 self.set(Z80Reg::Wz, target)?;
@@ -1074,9 +1077,8 @@ impl Lifter<'_> {
         let low_at = self.add16(z(Z80Reg::Sp), 0xFFFE)?;
         self.emit(Op::ProbeWrite { addr: high_at });
         self.emit(Op::ProbeWrite { addr: low_at });
-        let taken = self.holds(c)?;
         self.set(Z80Reg::Wz, Operand::Imm(target.into()))?;
-        self.leave_unless(taken);
+        self.leave_unless(Self::flag_test(c));
         let [ret_lo, ret_hi] = self.next_pc.to_le_bytes();
         self.store_now(high_at, Operand::Imm(ret_hi.into()));
         self.store_now(low_at, Operand::Imm(ret_lo.into()));
@@ -1112,17 +1114,16 @@ impl Lifter<'_> {
         });
     }
 
-    /// Completes the instruction as it is when `taken` (0/1) is 0 and
-    /// leaves the block to the next instruction then; what follows is the
-    /// taken case only. Every way out before the instruction (loads,
-    /// probes) must come before this.
-    fn leave_unless(&mut self, taken: Operand) {
-        self.put(Z80Reg::Cond, taken);
+    /// Completes the instruction as it is when `taken` fails and leaves
+    /// the block to the next instruction then; what follows is the taken
+    /// case only. Every way out before the instruction (loads, probes) must
+    /// come before this, and the instruction must not write F before it.
+    fn leave_unless(&mut self, taken: Cond) {
         self.settle();
         self.emit(Op::ExitIf {
             cond: Cond {
-                flag: Reg::Z80(Z80Reg::Cond),
-                set: false,
+                set: !taken.set,
+                ..taken
             },
             target: self.next_pc,
         });
@@ -1217,7 +1218,7 @@ impl Lifter<'_> {
         let flags = self.select(mask, rewound, flags)?;
         self.set_flags(flags)?;
         let here = self.pc;
-        self.branch(z(Z80Reg::Cond), true, here, repeat_extra)
+        self.branch(Self::nonzero(Z80Reg::Cond), here, repeat_extra)
     }
 
     fn block_load(&mut self, b: BlockInstr, repeat_extra: u16) -> Lift<Flow> {
@@ -1274,7 +1275,7 @@ impl Lifter<'_> {
         )?;
         self.set(Z80Reg::Wz, wz)?;
         let here = self.pc;
-        self.branch(z(Z80Reg::Cond), true, here, repeat_extra)
+        self.branch(Self::nonzero(Z80Reg::Cond), here, repeat_extra)
     }
 
     fn lookup(&mut self, table: Table, index: Operand) -> Lift<Operand> {
@@ -1414,16 +1415,20 @@ impl Lifter<'_> {
         self.set_flags(flags)
     }
 
-    fn branch(&mut self, flag: Operand, set: bool, taken: u16, extra: u16) -> Lift<Flow> {
-        let flag = match flag {
-            Operand::Reg(r) => r,
-            other => {
-                self.set(Z80Reg::Cond, other)?;
-                Reg::Z80(Z80Reg::Cond)
-            }
-        };
+    /// The condition that `r` is nonzero.
+    fn nonzero(r: Z80Reg) -> Cond {
+        Cond {
+            flag: Reg::Z80(r),
+            bit: None,
+            set: true,
+        }
+    }
+
+    /// Ends the block: to `taken` when `cond` holds at the block's end
+    /// (spending `extra` more T-states), else to the next instruction.
+    fn branch(&mut self, cond: Cond, taken: u16, extra: u16) -> Lift<Flow> {
         Ok(Flow::End(Exit::Branch {
-            cond: Cond { flag, set },
+            cond,
             taken,
             not_taken: self.next_pc,
             taken_cycles: u8::try_from(extra).map_err(|_| Unliftable)?,

@@ -753,6 +753,15 @@ impl BlockEmitter for Codegen<'_> {
     }
 
     fn branch_if(&mut self, cond: IrCond, label: Label) {
+        if let Some(bit) = cond.bit {
+            let reg = self.read(Operand::Reg(cond.flag), W16);
+            if cond.set {
+                self.a.tbnz(reg, bit, label);
+            } else {
+                self.a.tbz(reg, bit, label);
+            }
+            return;
+        }
         match (cond.flag, cond.set) {
             (GuestReg::Z, set) => {
                 self.a.tst_imm(W10, 0xFF);
@@ -763,10 +772,7 @@ impl BlockEmitter for Codegen<'_> {
             (flag, set) => {
                 // C and V are pinned; other 0/1 locations (I, D, the Z80's
                 // branch condition) are loaded from the context.
-                let reg = guest_reg(flag).unwrap_or_else(|| {
-                    self.a.ldr(W16, Mem::offset(X19, offsets::reg(flag) as i32));
-                    W16
-                });
+                let reg = self.read(Operand::Reg(flag), W16);
                 if set {
                     self.a.cbnz(reg, label);
                 } else {

@@ -787,6 +787,15 @@ impl BlockEmitter for Codegen<'_> {
     }
 
     fn branch_if(&mut self, cond: IrCond, label: Label) {
+        if let Some(bit) = cond.bit {
+            let mask = 1 << bit;
+            match guest_reg(cond.flag) {
+                Some(host) => self.a.test8_imm(host, mask),
+                None => self.a.test8_mem(ctx_reg(cond.flag), mask),
+            }
+            self.a.jcc(if cond.set { Cond::Ne } else { Cond::E }, label);
+            return;
+        }
         let (mask, location) = match cond.flag {
             GuestReg::N => (0x80, ctx_reg(GuestReg::N)),
             flag => (0xFF, ctx_reg(flag)),
