@@ -191,6 +191,14 @@ pub fn fold_constants(block: &mut Block) {
                 }
                 known.set(*dst, None);
             }
+            Op::PortIn { dst, port, .. } => {
+                known.fold(port);
+                known.set(*dst, None);
+            }
+            Op::PortOut { port, src, .. } => {
+                known.fold(port);
+                known.fold(src);
+            }
         }
     }
     if let Exit::Indirect { target, .. } = &mut block.exit {

@@ -1,10 +1,12 @@
 //! The Z80 JIT against the interpreter: the built-in CRC-16 program on the
-//! CP/M machine, a self-modifying loop, and random programs in lockstep
+//! CP/M machine, a self-modifying loop, port cycles on a bus with wait
+//! states, and random programs in lockstep
 //! (registers, MEMPTR, Q, R, T-states and memory compared after every
 //! block). The CP/M exercisers (prelim, zexdoc, zexall) run from the
 //! roms-test manifest.
 #![cfg(any(target_arch = "aarch64", target_arch = "x86_64"))]
 
+use retrojit_core::bus::{BusZ80, MappedBus, MappedMemory, Z80Cycle};
 use retrojit_core::cpu::z80::Cpu;
 use retrojit_core::engine::{EngineZ80, Interpreter, Z80Limits, Z80Outcome, Z80StopReason};
 use retrojit_core::machine::cpm::{Cpm, Exit, Ram64};
@@ -227,6 +229,108 @@ fn block_copies_loop_in_generated_code() {
     let stats = run_to_zero(&ram, 10_000, "LDIR/LDDR");
     assert!(stats.jit_share() > 0.95, "{stats}");
     assert!(stats.entries < 20, "the repeats are linked: {stats}");
+}
+
+/// A bus whose ports answer with values that depend on the port and the
+/// T-state and insert wait states that do too (0 to 6, as the ZX
+/// Spectrum's ULA does), and that logs every port cycle.
+#[derive(Clone)]
+struct PortBus {
+    ram: Ram64,
+    log: Vec<(&'static str, u16, u8, u64)>,
+}
+
+impl BusZ80 for PortBus {
+    fn fetch_opcode(&mut self, addr: u16, refresh: u16, now: u64) -> u8 {
+        self.ram.fetch_opcode(addr, refresh, now)
+    }
+    fn read(&mut self, addr: u16, now: u64) -> u8 {
+        self.ram.read(addr, now)
+    }
+    fn write(&mut self, addr: u16, value: u8, now: u64) {
+        self.ram.write(addr, value, now);
+    }
+    fn port_in(&mut self, port: u16, now: u64) -> u8 {
+        let value = (port >> 8) as u8 ^ (now as u8).rotate_left(3) ^ port as u8;
+        self.log.push(("in", port, value, now));
+        value
+    }
+    fn port_out(&mut self, port: u16, value: u8, now: u64) {
+        self.log.push(("out", port, value, now));
+    }
+    fn wait_states(&mut self, kind: Z80Cycle, addr: u16, now: u64) -> u32 {
+        match kind {
+            Z80Cycle::PortIn | Z80Cycle::PortOut => ((u64::from(addr) ^ now) % 7) as u32,
+            _ => 0,
+        }
+    }
+}
+
+impl MappedBus for PortBus {
+    fn memory(&self) -> &MappedMemory {
+        self.ram.memory()
+    }
+    fn memory_mut(&mut self) -> &mut MappedMemory {
+        self.ram.memory_mut()
+    }
+}
+
+/// IN A,(n), IN r,(C), IN F,(C), OUT (n),A, OUT (C),r and OUT (C),0 in a
+/// loop, on a bus whose port values and wait states depend on the
+/// T-state: generated code calls the bus at the interpreter's T-states
+/// (the logs match cycle for cycle) and adds the waits it reports.
+#[test]
+fn port_cycles_run_in_generated_code_at_the_interpreters_t_states() {
+    let code = [
+        0x06, 0x28, // 0100 LD B,40
+        0x0E, 0xFE, // 0102 LD C,$FE
+        0x21, 0x00, 0x02, // 0104 LD HL,$0200
+        0xDB, 0x1F, // 0107 IN A,($1F)
+        0x80, // 0109 ADD A,B
+        0xED, 0x79, // 010A OUT (C),A
+        0xED, 0x58, // 010C IN E,(C)
+        0x73, // 010E LD (HL),E
+        0x23, // 010F INC HL
+        0x7B, // 0110 LD A,E
+        0xD3, 0x7F, // 0111 OUT ($7F),A
+        0xED, 0x70, // 0113 IN F,(C)
+        0xED, 0x71, // 0115 OUT (C),0
+        0x10, 0xEE, // 0117 DJNZ $0107
+        0xC3, 0x00, 0x00, // 0119 JP 0
+    ];
+    let bus = PortBus {
+        ram: ram_with(&code),
+        log: Vec::new(),
+    };
+    let mut cpu = Cpu::new();
+    cpu.regs.pc = 0x0100;
+    cpu.regs.sp = 0xFE00;
+    let limits = Z80Limits {
+        stop_below: 1,
+        ..Z80Limits::instructions(10_000)
+    };
+    let (mut cpu_i, mut bus_i) = (cpu.clone(), bus.clone());
+    let reference = Interpreter.run(&mut cpu_i, &mut bus_i, &limits);
+    assert_eq!(reference.reason, Z80StopReason::ReachedStop { pc: 0 });
+    let (mut cpu_j, mut bus_j) = (cpu.clone(), bus.clone());
+    let mut jit = JitZ80::new(eager()).unwrap();
+    let outcome = jit.run(&mut cpu_j, &mut bus_j, &limits);
+    assert_eq!(outcome, reference);
+    assert_eq!(cpu_j.regs, cpu_i.regs);
+    assert!(bus_j.ram.bytes() == bus_i.ram.bytes());
+    assert_eq!(bus_i.log.len(), 40 * 6);
+    assert_eq!(bus_j.log, bus_i.log);
+    let stats = jit.stats();
+    assert!(
+        stats.jit_share() > 0.9,
+        "the port instructions run translated: {stats}"
+    );
+
+    let mut lockstep = LockstepZ80::new(eager()).unwrap();
+    let (mut cpu_l, mut bus_l) = (cpu.clone(), bus.clone());
+    lockstep.run(&mut cpu_l, &mut bus_l, &limits);
+    assert_eq!(lockstep.divergence(), None);
+    assert_eq!(bus_l.log, bus_i.log);
 }
 
 fn next(seed: &mut u64) -> u64 {

@@ -82,6 +82,17 @@ pub const HELPERS: [HelperFn; Helper::COUNT] = [
     helper::<29>,
 ];
 
+/// Port cycles generated code runs through the machine's bus:
+/// `fn(ctx, port, value) -> read value | wait states << 8`, the cycle
+/// starting at `ctx.cycles` (see [`super::call::port_in`]).
+pub type PortFn = unsafe extern "C" fn(*mut JitContext, u32, u32) -> u32;
+
+/// The port functions of a context no engine gave a bus (the 6502's,
+/// whose code has no port cycles): an open bus, read as $FF, no waits.
+unsafe extern "C" fn open_bus(_ctx: *mut JitContext, _port: u32, _value: u32) -> u32 {
+    0xFF
+}
+
 /// Slots for values saved around helper calls.
 pub const SPILL_SLOTS: usize = 16;
 
@@ -117,6 +128,13 @@ pub struct JitContext {
     pub code_base: *const u8,
     /// Helpers, indexed by [`Helper::index`].
     pub helpers: [HelperFn; Helper::COUNT],
+    /// The machine's bus while generated code runs, for `port_in` and
+    /// `port_out` (their engine knows its type).
+    pub bus: *mut (),
+    /// Port read cycle ([`crate::ir::Op::PortIn`]).
+    pub port_in: PortFn,
+    /// Port write cycle ([`crate::ir::Op::PortOut`]).
+    pub port_out: PortFn,
     /// Where the guest continues.
     pub exit_pc: u32,
     /// An [`ExitReason`] word.
@@ -159,6 +177,9 @@ impl JitContext {
             dispatch: std::ptr::null(),
             code_base: std::ptr::null(),
             helpers: HELPERS,
+            bus: std::ptr::null_mut(),
+            port_in: open_bus,
+            port_out: open_bus,
             exit_pc: 0,
             exit_reason: 0,
             exit_addr: 0,
@@ -199,6 +220,10 @@ pub mod offsets {
     pub const fn helper(i: usize) -> u32 {
         (offset_of!(JitContext, helpers) + i * 8) as u32
     }
+    /// `port_in`
+    pub const PORT_IN: u32 = offset_of!(JitContext, port_in) as u32;
+    /// `port_out`
+    pub const PORT_OUT: u32 = offset_of!(JitContext, port_out) as u32;
     /// `exit_pc`
     pub const EXIT_PC: u32 = offset_of!(JitContext, exit_pc) as u32;
     /// `exit_reason`

@@ -1,8 +1,11 @@
 //! The Z80 JIT engine: the 6502 engine's dispatcher shape (profile block
 //! entries, translate hot ones, run generated code, hand everything else
 //! to the interpreter) for the Z80 on any bus whose memory is a
-//! [`MappedMemory`](retrojit_core::bus::MappedMemory) without wait states
-//! (the CP/M machine, the SingleStepTests bus).
+//! [`MappedMemory`](retrojit_core::bus::MappedMemory). Generated code
+//! reaches plain memory directly and calls the bus for port cycles (with
+//! their wait states); pages whose accesses wait (the ZX Spectrum's
+//! contended RAM) are mapped as I/O, so instructions that touch them run
+//! in the interpreter.
 //!
 //! Generated code runs only between interrupts: not while halted, not with
 //! /INT asserted and IFF1 set, not with /NMI asserted. Runs are
@@ -262,7 +265,7 @@ impl JitZ80 {
     }
 
     /// Runs generated code from `entry` until it returns.
-    fn execute<B: MappedBus>(
+    fn execute<B: BusZ80 + MappedBus>(
         &mut self,
         entry: *const u8,
         cpu: &mut Cpu,
@@ -279,6 +282,11 @@ impl JitZ80 {
         ctx.code_map = self.cache.code_map().as_raw_slice().as_ptr();
         ctx.dispatch = self.cache.dispatch_table();
         ctx.code_base = self.cache.trampoline();
+        // Port cycles call back into the bus (taken last: generated code
+        // reaches memory through the pointers above while it runs).
+        ctx.bus = std::ptr::from_mut(ram).cast();
+        ctx.port_in = super::call::port_in::<B>;
+        ctx.port_out = super::call::port_out::<B>;
         super::call::enter(self.cache.trampoline(), ctx, entry);
         store_context(ctx, &mut cpu.regs, ctx.exit_pc as u16);
         if ctx.instructions > 0 {

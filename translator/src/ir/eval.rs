@@ -261,6 +261,9 @@ pub fn eval(
                 let [a, m, p] = args.map(|x| value(x, state, &tmps));
                 write(dst, call_helper(helper, a, m, p), state, &mut tmps);
             }
+            // The evaluator has no port bus: the instruction is left to the
+            // interpreter, as any instruction may be.
+            Op::PortIn { .. } | Op::PortOut { .. } => return side_exit(insn_start, state),
         }
     }
     let base = entry_cycles + penalties + u64::from(block.cycles);

@@ -231,6 +231,11 @@ pub enum Addr {
     Dynamic(Operand),
 }
 
+/// Most wait states a bus may insert into one port cycle: a block
+/// budgets this many per port access (the ZX Spectrum's worst, four
+/// contended T-states of at most six waits each).
+pub const MAX_PORT_WAIT_STATES: u16 = 24;
+
 /// Pure functions generated code calls instead of inlining them. The Z80
 /// ones wrap the interpreter's ALU (`retrojit_core::cpu::z80::alu`) and
 /// return `result | f' << 16`.
@@ -512,6 +517,29 @@ pub enum Op {
         /// The extra cycles.
         src: Operand,
     },
+    /// `dst = ` a port read cycle on `port` through the machine's bus, `at`
+    /// T-states into the instruction. The bus may insert wait states
+    /// (at most [`MAX_PORT_WAIT_STATES`]); they are added to the cycle count.
+    PortIn {
+        /// Destination (the byte read).
+        dst: Dst,
+        /// The 16-bit port address.
+        port: Operand,
+        /// T-states from the instruction's start to the cycle's.
+        at: u8,
+    },
+    /// A port write cycle of `src` to `port`, as [`Op::PortIn`]. The
+    /// instruction ends its block: a write may remap memory, and the code
+    /// after it was compiled for the mapping before (the engine then makes
+    /// the next block entry return to the dispatcher).
+    PortOut {
+        /// The 16-bit port address.
+        port: Operand,
+        /// The byte written.
+        src: Operand,
+        /// T-states from the instruction's start to the cycle's.
+        at: u8,
+    },
     /// `dst = helper(args)`.
     Helper {
         /// The function.
@@ -643,6 +671,8 @@ impl Op {
             | Op::CodeProbe { addr } => [Some(*addr), None, None],
             Op::Store { addr, src } => [Some(addr_operand(addr)), Some(*src), None],
             Op::Helper { args, .. } => args.map(Some),
+            Op::PortIn { port, .. } => [Some(*port), None, None],
+            Op::PortOut { port, src, .. } => [Some(*port), Some(*src), None],
             Op::ExitIf { cond, .. } => [Some(Operand::Reg(cond.flag)), None, None],
         };
         list.into_iter().flatten()
@@ -660,6 +690,7 @@ impl Op {
             | Op::Lookup { dst, .. }
             | Op::PackP { dst }
             | Op::Load { dst, .. }
+            | Op::PortIn { dst, .. }
             | Op::Helper { dst, .. } => Some(*dst),
             _ => None,
         }
@@ -731,6 +762,10 @@ impl fmt::Display for Op {
             Op::CodeProbe { addr } => write!(f, "  code probe [{addr}]"),
             Op::ExitIf { cond, target } => write!(f, "  exit to ${target:04X} if {cond}"),
             Op::Penalty { src } => write!(f, "  cycles += {src}"),
+            Op::PortIn { dst, port, at } => write!(f, "  {dst} = in port [{port}] at +{at}"),
+            Op::PortOut { port, src, at } => {
+                write!(f, "  out port [{port}] = {src} at +{at}")
+            }
             Op::Helper { helper, dst, args } => {
                 write!(
                     f,

@@ -23,13 +23,18 @@
 //! interpreter's all-or-nothing behaviour on a side exit and makes swaps
 //! (EX DE,HL, EXX) plain assignments.
 //!
+//! IN and OUT call the machine's bus from generated code, at the T-state
+//! the interpreter's port cycle starts; the bus's wait states are added as
+//! they come. An OUT ends its block (a write may remap memory).
+//!
 //! Not lifted (the block ends before them and the interpreter runs them):
-//! I/O (IN, OUT and the INI/OUTI families), interrupt control (DI, EI, IM,
+//! the INI/OUTI families, interrupt control (DI, EI, IM,
 //! RETN, RETI, HALT), LD A,I / LD A,R / LD I,A / LD R,A, repeated index
 //! prefixes, and jumps whose operand is self-modified. The LDI and CPI
 //! families are lifted, a repeat branching back to itself.
 
 use super::Rewrites;
+use crate::ir::MAX_PORT_WAIT_STATES;
 use crate::ir::{Addr as IrAddr, BinOp, Block, Cond, Dst, Exit, Helper, MAX_TMPS, Op, Operand};
 use crate::ir::{Reg, Table, Tmp, Z80Reg};
 use retrojit_core::bus::{BusZ80, MappedMemory};
@@ -144,6 +149,8 @@ fn decode(memory: &MappedMemory, pc: u16) -> Option<Decoded> {
 struct TimingBus {
     pc: u16,
     bytes: [u8; 4],
+    /// When the instruction's port cycle started (the bus adds no waits).
+    port_at: Option<u64>,
 }
 
 impl TimingBus {
@@ -163,6 +170,36 @@ impl BusZ80 for TimingBus {
         self.byte(addr)
     }
     fn write(&mut self, _addr: u16, _value: u8, _now: u64) {}
+    fn port_in(&mut self, _port: u16, now: u64) -> u8 {
+        self.port_at = Some(now);
+        0xFF
+    }
+    fn port_out(&mut self, _port: u16, _value: u8, now: u64) {
+        self.port_at = Some(now);
+    }
+}
+
+/// The instruction at `pc`'s bytes.
+fn instruction_bytes(memory: &MappedMemory, pc: u16) -> [u8; 4] {
+    let mut bytes = [0; 4];
+    for (i, b) in bytes.iter_mut().enumerate() {
+        *b = memory.read(pc.wrapping_add(i as u16)).unwrap_or(0);
+    }
+    bytes
+}
+
+/// T-states from the start of the I/O instruction at `pc` to the start of
+/// its port cycle, as the interpreter spends them.
+fn port_cycle_at(memory: &MappedMemory, pc: u16) -> Option<u8> {
+    let mut bus = TimingBus {
+        pc,
+        bytes: instruction_bytes(memory, pc),
+        port_at: None,
+    };
+    let mut cpu = Cpu::new();
+    cpu.regs.pc = pc;
+    cpu.step(&mut bus);
+    bus.port_at.and_then(|t| u8::try_from(t).ok())
 }
 
 /// T-states of the instruction at `pc` as the interpreter spends them:
@@ -170,10 +207,7 @@ impl BusZ80 for TimingBus {
 /// 1 and 2 for DJNZ, give one outcome each for every condition; BC = 1
 /// stops a repeating block instruction, BC = $0100 repeats it.
 fn timing(memory: &MappedMemory, pc: u16) -> (u16, u16) {
-    let mut bytes = [0; 4];
-    for (i, b) in bytes.iter_mut().enumerate() {
-        *b = memory.read(pc.wrapping_add(i as u16)).unwrap_or(0);
-    }
+    let bytes = instruction_bytes(memory, pc);
     let run = |f: u8, b: u8, c: u8| {
         let mut cpu = Cpu::new();
         cpu.regs.pc = pc;
@@ -183,7 +217,11 @@ fn timing(memory: &MappedMemory, pc: u16) -> (u16, u16) {
         // Unlike every byte the bus returns off the instruction (0), so
         // CPIR/CPDR repeat whenever BC lets them.
         cpu.regs.a = 0x5A;
-        cpu.step(&mut TimingBus { pc, bytes });
+        cpu.step(&mut TimingBus {
+            pc,
+            bytes,
+            port_at: None,
+        });
         cpu.regs.tstates as u16
     };
     let runs = [run(0x00, 1, 0), run(0xFF, 2, 0), run(0x00, 0, 1)];
@@ -1044,6 +1082,49 @@ impl Lifter<'_> {
                 let flags = self.bin(BinOp::Or, flags, Operand::Imm(FLAG_H.into()))?;
                 self.set_flags(flags)?;
             }
+            Instr::InAImm => {
+                let n = self.imm8(d.imm_at)?;
+                let port = self.pair(a, n)?;
+                let v = self.port_in(port)?;
+                self.set(Z80Reg::A, v)?;
+                let wz = self.add16(port, 1)?;
+                self.set(Z80Reg::Wz, wz)?;
+            }
+            Instr::InC(r) => {
+                let bc = self.get16(Reg16::Bc)?;
+                let v = self.port_in(bc)?;
+                let wz = self.add16(bc, 1)?;
+                self.set(Z80Reg::Wz, wz)?;
+                let sz = self.lookup(Table::Sz53p, v)?;
+                let carry = self.and(f, FLAG_C.into())?;
+                let flags = self.bin(BinOp::Or, sz, carry)?;
+                self.set_flags(flags)?;
+                if let Some(r) = r {
+                    self.set8(r, v)?;
+                }
+            }
+            Instr::OutImmA => {
+                let n = self.imm8(d.imm_at)?;
+                let port = self.pair(a, n)?;
+                self.port_out(port, a)?;
+                let n1 = self.bin(BinOp::Add, n, Operand::Imm(1))?;
+                let n1 = self.and(n1, 0xFF)?;
+                let wz = self.pair(a, n1)?;
+                self.set(Z80Reg::Wz, wz)?;
+                return Ok(self.end_after_port_write());
+            }
+            Instr::OutC(r) => {
+                let bc = self.get16(Reg16::Bc)?;
+                // ED 71 writes 0 (NMOS).
+                let v = match r {
+                    Some(r) => self.get8(r)?,
+                    None => Operand::Imm(0),
+                };
+                self.port_out(bc, v)?;
+                let wz = self.add16(bc, 1)?;
+                self.set(Z80Reg::Wz, wz)?;
+                return Ok(self.end_after_port_write());
+            }
             Instr::Res { bit, loc, copy } | Instr::Set { bit, loc, copy } => {
                 let (v, addr) = self.read8(loc, d)?;
                 let result = if matches!(d.instr, Instr::Res { .. }) {
@@ -1059,6 +1140,36 @@ impl Lifter<'_> {
             _ => return Err(Unliftable),
         }
         Ok(Flow::Next)
+    }
+
+    /// A port read cycle on `port`, at the T-state the interpreter runs
+    /// it. Emitted after everything that may leave the block: the cycle
+    /// cannot be taken back.
+    fn port_in(&mut self, port: Operand) -> Lift<Operand> {
+        let at = port_cycle_at(self.memory, self.pc).ok_or(Unliftable)?;
+        let t = self.tmp()?;
+        self.emit(Op::PortIn {
+            dst: Dst::Tmp(t),
+            port,
+            at,
+        });
+        Ok(Operand::Tmp(t))
+    }
+
+    /// A port write cycle, as [`Self::port_in`].
+    fn port_out(&mut self, port: Operand, v: Operand) -> Lift<()> {
+        let at = port_cycle_at(self.memory, self.pc).ok_or(Unliftable)?;
+        self.emit(Op::PortOut { port, src: v, at });
+        Ok(())
+    }
+
+    /// A port write ends the block: it may remap memory, and the next
+    /// block's code is looked up (and its mapping checked) afresh.
+    fn end_after_port_write(&self) -> Flow {
+        Flow::End(Exit::Jump {
+            target: self.next_pc,
+            from: self.pc,
+        })
     }
 
     /// The undocumented DDCB/FDCB copy of a result written to (IX+d) into
@@ -1437,6 +1548,15 @@ impl Lifter<'_> {
     }
 }
 
+/// The most wait states the port cycles among `ops` may add.
+fn port_waits(ops: &[Op]) -> u16 {
+    let ports = ops
+        .iter()
+        .filter(|op| matches!(op, Op::PortIn { .. } | Op::PortOut { .. }))
+        .count();
+    ports as u16 * MAX_PORT_WAIT_STATES
+}
+
 /// Lifts the block at `pc`. `rewrites` tells which bytes the guest has
 /// rewritten: operands are read when the code runs, instructions with a
 /// rewritten opcode byte are left to the interpreter. None when the first
@@ -1535,6 +1655,7 @@ pub fn lift(
     if index == 0 {
         return None;
     }
+    let port_waits = port_waits(&l.ops);
     Some(Block {
         start,
         // The lifted instructions end where the next one would start.
@@ -1545,7 +1666,7 @@ pub fn lift(
         exit,
         instructions: index,
         cycles,
-        worst_cycles: cycles + worst_extra,
+        worst_cycles: cycles + worst_extra + port_waits,
         immediates: l.immediates,
         dynamic_operands: l.dynamic_operands,
     })

@@ -25,7 +25,7 @@
 //! `B` to the target block, followed by the fall-back to the dispatcher.
 
 use super::{Assembler, Cond, IndexExtend, Label, Mem, Reg, encode_logical_imm, to_le_bytes};
-use super::{W0, W1, W2, W9, W10, W11, W16, W17, W22, W23, W24, W25, W28, X0, X1, X12, X16, X17};
+use super::{W0, W1, W9, W10, W11, W16, W17, W22, W23, W24, W25, W28, X0, X1, X12, X16, X17};
 use super::{X19, X20, X21, X22, X23, X24, X25, X26, X27, X28, X29, X30};
 use crate::backend::block::{self, BlockEmitter};
 use crate::backend::frame::{Frame, Stub};
@@ -420,6 +420,13 @@ impl Codegen<'_> {
                 self.temps.release(i);
             }
             Op::Helper { helper, dst, args } => self.helper(i, helper, dst, args)?,
+            Op::PortIn { dst, port, at } => {
+                let value = Operand::Imm(0);
+                self.port(i, offsets::PORT_IN, [port, value], at, Some(dst))?;
+            }
+            Op::PortOut { port, src, at } => {
+                self.port(i, offsets::PORT_OUT, [port, src], at, None)?;
+            }
         }
         Ok(())
     }
@@ -607,15 +614,63 @@ impl Codegen<'_> {
         dst: Dst,
         args: [Operand; 3],
     ) -> Result<(), CodegenError> {
-        // Arguments to the spill area first (they may sit in w0-w2).
+        self.call_out(i, offsets::helper(helper.index()), args, false)?;
+        let rd = self.target(dst)?;
+        self.a.mov(rd, W17);
+        self.commit(dst, rd);
+        Ok(())
+    }
+
+    /// A port cycle `at` T-states into the current instruction, through
+    /// the context's port function at `func`: `ctx.cycles` is set to the
+    /// cycle's start, the bus's wait states are added to the count, and
+    /// a read's byte goes to `dst`. After a write the deadline is
+    /// reloaded: a write that remapped memory clears it.
+    fn port(
+        &mut self,
+        i: usize,
+        func: u32,
+        [port, value]: [Operand; 2],
+        at: u8,
+        dst: Option<Dst>,
+    ) -> Result<(), CodegenError> {
+        let start = u32::from(self.frame.insn.cycles) + u32::from(at);
+        self.a.add_imm(X16, X26, start);
+        self.a.str(X16, Mem::offset(X19, offsets::CYCLES as i32));
+        self.call_out(i, func, [port, value, Operand::Imm(0)], true)?;
+        self.a.lsr_imm(W16, W17, 8);
+        self.a.add(X26, X26, W16.uxtw(0));
+        match dst {
+            Some(dst) => {
+                let rd = self.target(dst)?;
+                self.a.and_imm(rd, W17, 0xFF);
+                self.commit(dst, rd);
+            }
+            None => self.a.ldr(X27, Mem::offset(X19, offsets::DEADLINE as i32)),
+        }
+        Ok(())
+    }
+
+    /// Calls the function in the context slot at `func` with `args` as its
+    /// three `u32` arguments, after the context pointer when `with_ctx`,
+    /// saving and restoring what the call may clobber. Frees op `i`'s last
+    /// uses; the result is in w17.
+    fn call_out(
+        &mut self,
+        i: usize,
+        func: u32,
+        args: [Operand; 3],
+        with_ctx: bool,
+    ) -> Result<(), CodegenError> {
+        // Arguments to the spill area first (they may sit in w0-w3).
         for (slot, arg) in args.iter().enumerate() {
             let r = self.read(*arg, W16);
             self.a
                 .str(r.as_x(), Mem::offset(X19, offsets::spill(slot) as i32));
         }
         self.temps.release(i);
-        // Save what the call may clobber: N, Z, V, the instruction count
-        // and every live temporary.
+        // Save what the call may clobber: the caller-saved pins (w9-w11),
+        // the instruction count and every live temporary.
         let live: Vec<u8> = self.temps.live().collect();
         if live.len() + 7 > SPILL_SLOTS {
             return Err(CodegenError::OutOfRegisters(self.block.start));
@@ -628,12 +683,17 @@ impl Codegen<'_> {
             self.a
                 .str(x(reg), Mem::offset(X19, offsets::spill(7 + k) as i32));
         }
-        self.a.ldr(W0, Mem::offset(X19, offsets::spill(0) as i32));
-        self.a.ldr(W1, Mem::offset(X19, offsets::spill(1) as i32));
-        self.a.ldr(W2, Mem::offset(X19, offsets::spill(2) as i32));
-        let index = helper.index();
-        self.a
-            .ldr(X16, Mem::offset(X19, offsets::helper(index) as i32));
+        let first = u8::from(with_ctx);
+        for slot in 0..3 {
+            self.a.ldr(
+                w(first + slot),
+                Mem::offset(X19, offsets::spill(usize::from(slot)) as i32),
+            );
+        }
+        if with_ctx {
+            self.a.mov(X0, X19);
+        }
+        self.a.ldr(X16, Mem::offset(X19, func as i32));
         self.a.blr(X16);
         self.a.mov(W17, W0);
         for (k, &reg) in live.iter().enumerate() {
@@ -644,9 +704,6 @@ impl Codegen<'_> {
             .ldp(x(9), x(10), Mem::offset(X19, offsets::spill(3) as i32));
         self.a
             .ldp(x(11), X12, Mem::offset(X19, offsets::spill(5) as i32));
-        let rd = self.target(dst)?;
-        self.a.mov(rd, W17);
-        self.commit(dst, rd);
         Ok(())
     }
 

@@ -414,6 +414,13 @@ impl Codegen<'_> {
                 self.temps.release(i);
             }
             Op::Helper { helper, dst, args } => self.helper(i, helper, dst, args)?,
+            Op::PortIn { dst, port, at } => {
+                let value = Operand::Imm(0);
+                self.port(i, offsets::PORT_IN, [port, value], at, Some(dst))?;
+            }
+            Op::PortOut { port, src, at } => {
+                self.port(i, offsets::PORT_OUT, [port, src], at, None)?;
+            }
         }
         Ok(())
     }
@@ -642,14 +649,64 @@ impl Codegen<'_> {
         dst: Dst,
         args: [Operand; 3],
     ) -> Result<(), CodegenError> {
-        const ARGS: [Reg; 3] = [Reg::RDI, Reg::RSI, Reg::RDX];
         let sources = args.map(|arg| self.src(arg));
+        self.call_out(i, offsets::helper(helper.index()), sources, false)?;
+        let rd = self.target(dst)?;
+        self.a.mov32(rd, Reg::RAX);
+        self.commit(dst, rd);
+        Ok(())
+    }
+
+    /// A port cycle `at` T-states into the current instruction, through
+    /// the context's port function at `func`: `ctx.cycles` is set to the
+    /// cycle's start, the bus's wait states are added to the count, and
+    /// a read's byte goes to `dst`.
+    fn port(
+        &mut self,
+        i: usize,
+        func: u32,
+        [port, value]: [Operand; 2],
+        at: u8,
+        dst: Option<Dst>,
+    ) -> Result<(), CodegenError> {
+        let start = i32::from(self.frame.insn.cycles) + i32::from(at);
+        self.a.lea64(S0, Mem::base(CYCLES, start));
+        self.a.store64(ctx(offsets::CYCLES), S0);
+        let sources = [self.src(port), self.src(value), Src::Imm(0)];
+        self.call_out(i, func, sources, true)?;
+        self.a.mov32(S1, Reg::RAX);
+        self.a.shift32_imm(Shift::Shr, S1, 8);
+        self.a.alu64(Alu::Add, CYCLES, Src::Reg(S1));
+        if let Some(dst) = dst {
+            let rd = self.target(dst)?;
+            self.a.movzx8(rd, Reg::RAX);
+            self.commit(dst, rd);
+        }
+        Ok(())
+    }
+
+    /// Calls the function in the context slot at `func` with `sources` as
+    /// its three `u32` arguments, after the context pointer when
+    /// `with_ctx`, saving and restoring what the call may clobber. Frees op
+    /// `i`'s last uses; the result is in eax.
+    fn call_out(
+        &mut self,
+        i: usize,
+        func: u32,
+        sources: [Src; 3],
+        with_ctx: bool,
+    ) -> Result<(), CodegenError> {
+        let args = if with_ctx {
+            [Reg::RSI, Reg::RDX, Reg::RCX]
+        } else {
+            [Reg::RDI, Reg::RSI, Reg::RDX]
+        };
         // Arguments held in argument registers are staged in the spill
         // area (loading one could overwrite another); immediates, context
         // slots and other registers go straight to their register.
         let staged = sources
             .iter()
-            .any(|s| matches!(s, Src::Reg(r) if ARGS.contains(r)));
+            .any(|s| matches!(s, Src::Reg(r) if args.contains(r)));
         if staged {
             for (slot, source) in sources.iter().enumerate() {
                 let r = self.in_register(*source, S0);
@@ -669,21 +726,20 @@ impl Codegen<'_> {
         for (k, &reg) in saved.iter().enumerate() {
             self.a.store64(ctx(offsets::spill(3 + k)), reg);
         }
-        for (slot, (reg, source)) in ARGS.into_iter().zip(sources).enumerate() {
+        for (slot, (reg, source)) in args.into_iter().zip(sources).enumerate() {
             if staged {
                 self.a.load32(reg, ctx(offsets::spill(slot)));
             } else {
                 self.a.mov_src32(reg, source);
             }
         }
-        let index = helper.index();
-        self.a.call_mem(ctx(offsets::helper(index)));
+        if with_ctx {
+            self.a.mov64(Reg::RDI, CTX);
+        }
+        self.a.call_mem(ctx(func));
         for (k, &reg) in saved.iter().enumerate() {
             self.a.load64(reg, ctx(offsets::spill(3 + k)));
         }
-        let rd = self.target(dst)?;
-        self.a.mov32(rd, Reg::RAX);
-        self.commit(dst, rd);
         Ok(())
     }
 
