@@ -275,6 +275,45 @@ impl MappedBus for PortBus {
     }
 }
 
+/// Runs the program at $0100 until it jumps to 0 on a [`PortBus`] under
+/// the interpreter, the JIT and lockstep: registers (T-states included),
+/// memory and the port logs must match cycle for cycle. Returns the JIT's
+/// counters and the number of port cycles.
+fn run_with_ports(code: &[u8], what: &str) -> (JitStats, usize) {
+    let bus = PortBus {
+        ram: ram_with(code),
+        log: Vec::new(),
+    };
+    let mut cpu = Cpu::new();
+    cpu.regs.pc = 0x0100;
+    cpu.regs.sp = 0xFE00;
+    let limits = Z80Limits {
+        stop_below: 1,
+        ..Z80Limits::instructions(10_000)
+    };
+    let (mut cpu_i, mut bus_i) = (cpu.clone(), bus.clone());
+    let reference = Interpreter.run(&mut cpu_i, &mut bus_i, &limits);
+    assert_eq!(
+        reference.reason,
+        Z80StopReason::ReachedStop { pc: 0 },
+        "{what}"
+    );
+    let (mut cpu_j, mut bus_j) = (cpu.clone(), bus.clone());
+    let mut jit = JitZ80::new(eager()).unwrap();
+    let outcome = jit.run(&mut cpu_j, &mut bus_j, &limits);
+    assert_eq!(outcome, reference, "{what}");
+    assert_eq!(cpu_j.regs, cpu_i.regs, "{what}");
+    assert!(bus_j.ram.bytes() == bus_i.ram.bytes(), "{what}");
+    assert_eq!(bus_j.log, bus_i.log, "{what}");
+
+    let mut lockstep = LockstepZ80::new(eager()).unwrap();
+    let (mut cpu_l, mut bus_l) = (cpu.clone(), bus.clone());
+    lockstep.run(&mut cpu_l, &mut bus_l, &limits);
+    assert_eq!(lockstep.divergence(), None, "{what}");
+    assert_eq!(bus_l.log, bus_i.log, "{what}");
+    (jit.stats(), bus_i.log.len())
+}
+
 /// IN A,(n), IN r,(C), IN F,(C), OUT (n),A, OUT (C),r and OUT (C),0 in a
 /// loop, on a bus whose port values and wait states depend on the
 /// T-state: generated code calls the bus at the interpreter's T-states
@@ -298,39 +337,39 @@ fn port_cycles_run_in_generated_code_at_the_interpreters_t_states() {
         0x10, 0xEE, // 0117 DJNZ $0107
         0xC3, 0x00, 0x00, // 0119 JP 0
     ];
-    let bus = PortBus {
-        ram: ram_with(&code),
-        log: Vec::new(),
-    };
-    let mut cpu = Cpu::new();
-    cpu.regs.pc = 0x0100;
-    cpu.regs.sp = 0xFE00;
-    let limits = Z80Limits {
-        stop_below: 1,
-        ..Z80Limits::instructions(10_000)
-    };
-    let (mut cpu_i, mut bus_i) = (cpu.clone(), bus.clone());
-    let reference = Interpreter.run(&mut cpu_i, &mut bus_i, &limits);
-    assert_eq!(reference.reason, Z80StopReason::ReachedStop { pc: 0 });
-    let (mut cpu_j, mut bus_j) = (cpu.clone(), bus.clone());
-    let mut jit = JitZ80::new(eager()).unwrap();
-    let outcome = jit.run(&mut cpu_j, &mut bus_j, &limits);
-    assert_eq!(outcome, reference);
-    assert_eq!(cpu_j.regs, cpu_i.regs);
-    assert!(bus_j.ram.bytes() == bus_i.ram.bytes());
-    assert_eq!(bus_i.log.len(), 40 * 6);
-    assert_eq!(bus_j.log, bus_i.log);
-    let stats = jit.stats();
+    let (stats, ports) = run_with_ports(&code, "IN/OUT loop");
+    assert_eq!(ports, 40 * 6);
     assert!(
         stats.jit_share() > 0.9,
         "the port instructions run translated: {stats}"
     );
+}
 
-    let mut lockstep = LockstepZ80::new(eager()).unwrap();
-    let (mut cpu_l, mut bus_l) = (cpu.clone(), bus.clone());
-    lockstep.run(&mut cpu_l, &mut bus_l, &limits);
-    assert_eq!(lockstep.divergence(), None);
-    assert_eq!(bus_l.log, bus_i.log);
+/// INIR, OTIR, INDR, OTDR, INI and OUTD: the repeats loop in generated
+/// code (a block branching to itself), with the interpreter's flags
+/// (including a repeat's), MEMPTR, T-states and port cycles.
+#[test]
+fn block_port_transfers_loop_in_generated_code() {
+    let code = [
+        0x21, 0x00, 0x02, // 0100 LD HL,$0200
+        0x01, 0xFE, 0x20, // 0103 LD BC,$20FE
+        0xED, 0xB2, // 0106 INIR
+        0x21, 0x00, 0x02, // 0108 LD HL,$0200
+        0x06, 0x20, // 010B LD B,$20
+        0xED, 0xB3, // 010D OTIR
+        0x21, 0x1F, 0x02, // 010F LD HL,$021F
+        0x01, 0x7F, 0x10, // 0112 LD BC,$107F
+        0xED, 0xBA, // 0115 INDR
+        0x06, 0x08, // 0117 LD B,8
+        0xED, 0xBB, // 0119 OTDR
+        0xED, 0xA2, // 011B INI
+        0xED, 0xAB, // 011D OUTD
+        0xC3, 0x00, 0x00, // 011F JP 0
+    ];
+    let (stats, ports) = run_with_ports(&code, "INIR/OTIR/INDR/OTDR");
+    assert_eq!(ports, 0x20 + 0x20 + 0x10 + 8 + 2);
+    assert!(stats.jit_share() > 0.95, "{stats}");
+    assert!(stats.entries < 30, "the repeats are linked: {stats}");
 }
 
 fn next(seed: &mut u64) -> u64 {

@@ -80,6 +80,7 @@ pub const HELPERS: [HelperFn; Helper::COUNT] = [
     helper::<27>,
     helper::<28>,
     helper::<29>,
+    helper::<30>,
 ];
 
 /// Port cycles generated code runs through the machine's bus:

@@ -109,6 +109,10 @@ pub fn call_helper(helper: Helper, a: u32, b: u32, c: u32) -> u32 {
         Helper::Z80Add16 => z80_16(z80::add16(a as u16, b as u16, c8)),
         Helper::Z80Adc16 => z80_16(z80::adc16(a as u16, b as u16, c8)),
         Helper::Z80Sbc16 => z80_16(z80::sbc16(a as u16, b as u16, c8)),
+        Helper::Z80BlockIo => {
+            let again = (c & 0x100 != 0).then_some(c8);
+            z80::block_io_flags(a8, (a >> 8) as u8, b as u16, again).into()
+        }
     }
 }
 

@@ -267,11 +267,15 @@ pub enum Helper {
     Z80Adc16,
     /// Z80 SBC HL,rr: `(hl, v, f)`.
     Z80Sbc16,
+    /// Z80 INI/OUTI family flags: `(b | v << 8, k, again)`, `again` 0 or,
+    /// when a repeating one goes round again, `0x100 | pc >> 8`; returns
+    /// the flags alone (core's `alu::block_io_flags`).
+    Z80BlockIo,
 }
 
 impl Helper {
     /// Number of helpers (the size of the context's helper table).
-    pub const COUNT: usize = 30;
+    pub const COUNT: usize = 31;
 
     /// Position in the context's helper table.
     pub const fn index(self) -> usize {
@@ -289,6 +293,7 @@ impl Helper {
             Helper::Z80Add16 => 27,
             Helper::Z80Adc16 => 28,
             Helper::Z80Sbc16 => 29,
+            Helper::Z80BlockIo => 30,
         }
     }
 
@@ -324,6 +329,7 @@ impl Helper {
         Helper::Z80Add16,
         Helper::Z80Adc16,
         Helper::Z80Sbc16,
+        Helper::Z80BlockIo,
     ];
 }
 

@@ -27,8 +27,10 @@
 //! the interpreter's port cycle starts; the bus's wait states are added as
 //! they come. An OUT ends its block (a write may remap memory).
 //!
+//! The INI and OUTI families are lifted as the LDI family is.
+//!
 //! Not lifted (the block ends before them and the interpreter runs them):
-//! the INI/OUTI families, interrupt control (DI, EI, IM,
+//! interrupt control (DI, EI, IM,
 //! RETN, RETI, HALT), LD A,I / LD A,R / LD I,A / LD R,A, repeated index
 //! prefixes, and jumps whose operand is self-modified. The LDI and CPI
 //! families are lifted, a repeat branching back to itself.
@@ -1012,6 +1014,12 @@ impl Lifter<'_> {
                     ..
                 },
             ) => return self.block_compare(b, taken_extra),
+            Instr::Block(
+                b @ BlockInstr {
+                    kind: BlockKind::In | BlockKind::Out,
+                    ..
+                },
+            ) => return self.block_io(b, taken_extra),
             Instr::CallCc(c) => {
                 let target = self.const16(d.imm_at)?;
                 return self.call_conditional(c, target);
@@ -1387,6 +1395,77 @@ impl Lifter<'_> {
         self.set(Z80Reg::Wz, wz)?;
         let here = self.pc;
         self.branch(Self::nonzero(Z80Reg::Cond), here, repeat_extra)
+    }
+
+    /// INI, IND, INIR, INDR: a port read (port BC) stored at (HL); OUTI,
+    /// OUTD, OTIR, OTDR: (HL) written to port BC after B's decrement. B
+    /// counts down and HL steps; a repeat (B not zero) branches back to
+    /// the instruction, as LDIR's does. Every way out (the load, the write
+    /// probe, a store into translated code, which leaves before the
+    /// instruction) comes before the port cycle, which cannot be taken
+    /// back. An OUTI ends its block, as any port write does.
+    fn block_io(&mut self, b: BlockInstr, repeat_extra: u16) -> Lift<Flow> {
+        use BinOp::{Add, Shl, Shr};
+        let delta = if b.decrement { 0xFFFF } else { 1 };
+        let hl = self.get16(Reg16::Hl)?;
+        let counted = self.bin(Add, z(Z80Reg::B), Operand::Imm(0xFF))?;
+        let counted = self.and(counted, 0xFF)?;
+        let (v, k) = if b.kind == BlockKind::In {
+            self.emit(Op::ProbeWrite { addr: hl });
+            self.emit(Op::CodeProbe { addr: hl });
+            let bc = self.get16(Reg16::Bc)?;
+            let v = self.port_in(bc)?;
+            self.emit(Op::Store {
+                addr: IrAddr::Dynamic(hl),
+                src: v,
+            });
+            let wz = self.add16(bc, delta)?;
+            self.put(Z80Reg::Wz, wz);
+            // k: the byte plus C+-1.
+            let c = self.bin(Add, z(Z80Reg::C), Operand::Imm(delta))?;
+            let c = self.and(c, 0xFF)?;
+            (v, self.bin(Add, v, c)?)
+        } else {
+            let v = self.load(hl)?;
+            let port = self.pair(counted, z(Z80Reg::C))?;
+            self.port_out(port, v)?;
+            let wz = self.add16(port, delta)?;
+            self.put(Z80Reg::Wz, wz);
+            // k: the byte plus L after the step.
+            let l = self.add16(hl, delta)?;
+            let l = self.low(l)?;
+            (v, self.bin(Add, v, l)?)
+        };
+        self.step_pair(Reg16::Hl, delta)?;
+        self.put(Z80Reg::B, counted);
+        let moved = self.bin(Shl, v, Operand::Imm(8))?;
+        let bv = self.bin(BinOp::Or, z(Z80Reg::B), moved)?;
+        if !b.repeat {
+            let flags = self.helper(Helper::Z80BlockIo, [bv, k, Operand::Imm(0)])?;
+            self.set_flags(flags)?;
+            if b.kind == BlockKind::Out {
+                return Ok(self.end_after_port_write());
+            }
+            return Ok(Flow::Next);
+        }
+        // 1 when B is not zero: the instruction goes round again, with
+        // MEMPTR at PC+1 and the flags of a repeat.
+        let biased = self.bin(Add, z(Z80Reg::B), Operand::Imm(0xFF))?;
+        let again = self.bin(Shr, biased, Operand::Imm(8))?;
+        self.put(Z80Reg::Cond, again);
+        let mask = self.mask(z(Z80Reg::Cond), true)?;
+        let rewound = self.and(mask, 0x100 | u32::from(self.pc >> 8))?;
+        let flags = self.helper(Helper::Z80BlockIo, [bv, k, rewound])?;
+        self.set_flags(flags)?;
+        let mask = self.mask(z(Z80Reg::Cond), true)?;
+        let wz = self.select(
+            mask,
+            Operand::Imm(u32::from(self.pc.wrapping_add(1))),
+            z(Z80Reg::Wz),
+        )?;
+        self.set(Z80Reg::Wz, wz)?;
+        let here = self.pc;
+        self.branch(Self::nonzero(Z80Reg::B), here, repeat_extra)
     }
 
     fn lookup(&mut self, table: Table, index: Operand) -> Lift<Operand> {

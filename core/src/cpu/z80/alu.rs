@@ -167,6 +167,37 @@ pub const fn bit(n: u8, v: u8, xy: u8, f: u8) -> u8 {
     nf
 }
 
+/// Flags of INI/OUTI and friends after a step: `b` is B after its
+/// decrement, `v` the byte moved, `k` its sum with C+-1 (IN) or with L
+/// after the step (OUT). `rewound_pc_high` is `Some(PC >> 8)` when a
+/// repeating instruction goes round again: X/Y then come from the rewound
+/// PC, and the repeat cycle runs B through the ALU once more, which leaves
+/// its own H and parity contribution.
+#[inline(always)]
+pub const fn block_io_flags(b: u8, v: u8, k: u16, rewound_pc_high: Option<u8>) -> u8 {
+    let carry = k > 0xFF;
+    let mut f = SZ53[b as usize] | ((v >> 6) & FLAG_N);
+    if carry {
+        f |= FLAG_H | FLAG_C;
+    }
+    let mut pv = (k as u8 & 7) ^ b;
+    if let Some(pc_high) = rewound_pc_high {
+        f = (f & !(FLAG_X | FLAG_Y)) | (pc_high & (FLAG_X | FLAG_Y));
+        if carry {
+            let (adj, half) = if v & 0x80 != 0 {
+                (b.wrapping_sub(1), b & 0x0F == 0x00)
+            } else {
+                (b.wrapping_add(1), b & 0x0F == 0x0F)
+            };
+            pv ^= adj & 7;
+            f = (f & !FLAG_H) | if half { FLAG_H } else { 0 };
+        } else {
+            pv ^= b & 7;
+        }
+    }
+    f | parity(pv)
+}
+
 /// DAA: (new A, new F).
 #[inline(always)]
 pub const fn daa(a: u8, f: u8) -> (u8, u8) {

@@ -709,30 +709,13 @@ impl Cpu {
         k: u16,
     ) {
         let b = self.regs.b;
-        let carry = k > 0xFF;
-        let mut f = alu::SZ53[b as usize] | ((v >> 6) & FLAG_N);
-        if carry {
-            f |= FLAG_H | FLAG_C;
-        }
-        let mut pv = (k as u8 & 7) ^ b;
+        let mut rewound = None;
         if repeat && b != 0 {
             self.idle(bus, idle_addr, 5);
-            f = self.rewind_block(f);
-            // The repeat cycle runs B through the ALU once more, which
-            // leaves its own H and parity contribution.
-            if carry {
-                let (adj, half) = if v & 0x80 != 0 {
-                    (b.wrapping_sub(1), b & 0x0F == 0x00)
-                } else {
-                    (b.wrapping_add(1), b & 0x0F == 0x0F)
-                };
-                pv ^= adj & 7;
-                f = (f & !FLAG_H) | if half { FLAG_H } else { 0 };
-            } else {
-                pv ^= b & 7;
-            }
+            self.rewind_block(0);
+            rewound = Some((self.regs.pc >> 8) as u8);
         }
-        self.set_f(f | alu::parity(pv));
+        self.set_f(alu::block_io_flags(b, v, k, rewound));
     }
 
     /// Rewinds PC onto the repeating instruction; returns `f` with X/Y taken
