@@ -147,8 +147,10 @@ pub struct BlockCache {
     /// Per (D << 16 | PC) without a block: exits waiting for one (sparse:
     /// a dense table would cost more to create than most runs use).
     pending: HashMap<usize, Vec<PendingLink>>,
-    /// One bit per guest byte: translated code came from it.
-    code_map: BitVec<u8, Lsb0>,
+    /// One byte per guest byte, nonzero when translated code came from it:
+    /// generated code tests a store's address with one compare (a bit map
+    /// needs a shift, a load and a bit test).
+    code_map: Vec<u8>,
     /// Immediate operands the guest rewrote: translated as loads from then on.
     dynamic_operands: BitVec<u8, Lsb0>,
     /// Other bytes of translated code the guest rewrote
@@ -210,7 +212,7 @@ impl BlockCache {
             blocks: Vec::new(),
             page_blocks: vec![Vec::new(); 256],
             pending: HashMap::new(),
-            code_map: bitvec![u8, Lsb0; 0; 1 << 16],
+            code_map: vec![0; 1 << 16],
             dynamic_operands: bitvec![u8, Lsb0; 0; 1 << 16],
             dynamic_opcodes: bitvec![u8, Lsb0; 0; 1 << 16],
             rewrite_counts: vec![0; 1 << 16],
@@ -245,7 +247,7 @@ impl BlockCache {
     }
 
     /// The code map, for generated code and the interpreter's write watch.
-    pub fn code_map(&self) -> &BitVec<u8, Lsb0> {
+    pub fn code_map(&self) -> &[u8] {
         &self.code_map
     }
 
@@ -355,7 +357,7 @@ impl BlockCache {
         for i in 0..block.len {
             let addr = block.start.wrapping_add(i);
             if !block.dynamic_operands.contains(&addr) {
-                self.code_map.set(usize::from(addr), true);
+                self.code_map[usize::from(addr)] = 1;
             }
         }
         for page in pages_used(block) {
@@ -431,7 +433,7 @@ impl BlockCache {
 
     /// Whether `addr` holds translated code.
     pub fn is_code(&self, addr: u16) -> bool {
-        self.code_map[usize::from(addr)]
+        self.code_map[usize::from(addr)] != 0
     }
 
     /// Something wrote translated code at `addr` (memory already holds the
@@ -603,7 +605,7 @@ impl BlockCache {
                 let b = &self.blocks[id as usize - 1];
                 b.live && b.covers(addr)
             });
-            self.code_map.set(usize::from(addr), covered);
+            self.code_map[usize::from(addr)] = u8::from(covered);
         }
     }
 
@@ -616,7 +618,7 @@ impl BlockCache {
         self.blocks.clear();
         self.page_blocks.iter_mut().for_each(Vec::clear);
         self.pending.clear();
-        self.code_map.fill(false);
+        self.code_map.fill(0);
         self.dynamic_operands.fill(false);
         self.dynamic_opcodes.fill(false);
         self.rewrite_counts.fill(0);

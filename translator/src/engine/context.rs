@@ -120,7 +120,7 @@ pub struct JitContext {
     pub memory: *mut u8,
     /// The guest page table (one `u32` per page).
     pub pages: *const u32,
-    /// One bit per guest byte: set where translated code came from.
+    /// One byte per guest byte, nonzero where translated code came from.
     pub code_map: *const u8,
     /// Arena offset of the block entered at (D << 16 | PC), 0 for none:
     /// lets indirect exits find their target without the dispatcher.

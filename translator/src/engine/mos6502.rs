@@ -343,7 +343,7 @@ impl Jit6502 {
         let memory = bus.memory_mut();
         ctx.pages = memory.pages().as_ptr().cast();
         ctx.memory = memory.data_mut().as_mut_ptr();
-        ctx.code_map = self.cache.code_map().as_raw_slice().as_ptr();
+        ctx.code_map = self.cache.code_map().as_ptr();
         ctx.dispatch = self.cache.dispatch_table();
         ctx.code_base = self.cache.trampoline();
         super::call::enter(self.cache.trampoline(), ctx, entry);

@@ -279,7 +279,7 @@ impl JitZ80 {
         let memory = ram.memory_mut();
         ctx.pages = memory.pages().as_ptr().cast();
         ctx.memory = memory.data_mut().as_mut_ptr();
-        ctx.code_map = self.cache.code_map().as_raw_slice().as_ptr();
+        ctx.code_map = self.cache.code_map().as_ptr();
         ctx.dispatch = self.cache.dispatch_table();
         ctx.code_base = self.cache.trampoline();
         // Port cycles call back into the bus (taken last: generated code

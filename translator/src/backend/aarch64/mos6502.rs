@@ -381,23 +381,11 @@ impl Codegen<'_> {
                     Op::CodeProbe { .. } => self.side_exit(),
                     _ => self.a.new_label(),
                 };
+                // One byte of the map per guest address; `read` put an
+                // immediate address in a register too.
                 self.a.ldr(X16, Mem::offset(X19, offsets::CODE_MAP as i32));
-                if let Operand::Imm(v) = addr {
-                    let byte = v >> 3;
-                    if byte < 4096 {
-                        self.a.ldrb(W16, Mem::offset(X16, byte as i32));
-                    } else {
-                        self.a.mov_imm(W17, u64::from(byte));
-                        self.a.ldrb(W16, Mem::index(X16, X17));
-                    }
-                    self.a.tbnz(W16, (v & 7) as u8, label);
-                } else {
-                    self.a.lsr_imm(W17, ra, 3);
-                    self.a.ldrb(W16, Mem::index(X16, X17));
-                    self.a.and_imm(W17, ra, 7);
-                    self.a.lsrv(W16, W16, W17);
-                    self.a.tbnz(W16, 0, label);
-                }
+                self.a.ldrb(W16, Mem::index_uxtw(X16, ra));
+                self.a.cbnz(W16, label);
                 if let Op::CodeCheck { resume, .. } = *op {
                     let cycles_after = self.block.cycles_after(self.frame.insn.index);
                     let addr = match addr {

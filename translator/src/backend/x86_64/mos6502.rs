@@ -370,25 +370,14 @@ impl Codegen<'_> {
                     _ => self.a.new_label(),
                 };
                 self.a.load64(S0, ctx(offsets::CODE_MAP));
-                match value {
-                    Src::Imm(v) => {
-                        self.a
-                            .test8_mem(Mem::base(S0, (v >> 3) as i32), 1 << (v & 7));
-                        self.a.jcc(Cond::Ne, label);
-                    }
-                    other => {
-                        // Bit `addr` of the map is bit `addr % 32` of its
-                        // dword `addr / 32` (bytes little-endian, bits LSB
-                        // first; addresses are 16-bit, so the dword lies
-                        // inside the 8 KiB map).
-                        self.a.mov_src32(S1, other);
-                        self.a.shift32_imm(Shift::Shr, S1, 5);
-                        self.a.load32(S0, Mem::index(S0, S1, 4, 0));
-                        let bit = self.in_register(other, S1);
-                        self.a.bt32(S0, bit);
-                        self.a.jcc(Cond::B, label);
-                    }
-                }
+                // One byte of the map per guest address (addresses are
+                // 16-bit: inside the 64 KiB map).
+                let entry = match value {
+                    Src::Imm(v) => Mem::base(S0, v as i32),
+                    other => Mem::index(S0, self.in_register(other, S1), 1, 0),
+                };
+                self.a.cmp8_mem(entry, 0);
+                self.a.jcc(Cond::Ne, label);
                 if let Op::CodeCheck { resume, .. } = *op {
                     let cycles_after = self.block.cycles_after(self.frame.insn.index);
                     self.frame.stubs.push(Stub::CodeWrite {
